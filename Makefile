@@ -1,0 +1,51 @@
+# Two commands: `make run` and `make test`. Both set up what they need and are idempotent:
+# stamps in .venv record what is installed, so a second run only does the work.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+export SIM_HOME ?= $(CURDIR)/.sim
+
+.PHONY: run test install dev ingest lint bench clean
+
+run: install ingest
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: dev
+	$(BIN)/ruff check simulator tests app.py
+	$(BIN)/mypy simulator
+	$(BIN)/interview-sim validate --strict
+	$(BIN)/pytest
+
+install: $(VENV)/.stamp-install
+dev: $(VENV)/.stamp-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The CPU wheel first: an unpinned torch pulled in by sentence-transformers is a multi-GB CUDA build.
+$(VENV)/.stamp-torch: $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	touch $@
+
+$(VENV)/.stamp-install: $(VENV)/.stamp-torch pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-dev: $(VENV)/.stamp-install pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+ingest: install
+	$(BIN)/interview-sim ingest
+
+lint: dev
+	$(BIN)/ruff check simulator tests app.py
+	$(BIN)/mypy simulator
+
+bench: install
+	$(BIN)/interview-sim bench
+
+clean:
+	rm -rf $(VENV) .sim .pytest_cache .mypy_cache .ruff_cache

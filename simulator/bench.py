@@ -1,0 +1,133 @@
+"""`interview-sim bench`: speed figures and their ratios to bare model calls, measured in one run."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .embeddings import default_embedder
+from .engine import Engine
+from .grading.embedding import reference_texts
+
+REPEATS = 15
+LENGTHS = (20, 80, 200)
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _timed(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def _answer(engine: Engine, n_words: int) -> str:
+    """A realistic answer of about n words, made of the bank's own reference sentences."""
+    text = " ".join(q.reference_answer for q in engine.corpus.questions[:6]).split()
+    return " ".join(text[:n_words]).rstrip(",;:") + "."
+
+
+def _subprocess_seconds(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *args], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def run() -> dict[str, Any]:
+    """All figures of one run; every target is a ratio to a bare model call measured beside it."""
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "SIM_HOME": home}
+        engine = Engine(Settings().with_(home=Path(home)))
+        embedder = default_embedder()
+        model = embedder.model
+
+        # Ingest into an empty store, then again unchanged.
+        texts: list[str] = []
+        for q in engine.corpus.questions:
+            sentences, points = reference_texts(q)
+            texts += [q.prompt, *sentences, *points]
+        raw_s = _timed(lambda: model.encode(texts, batch_size=64, normalize_embeddings=True)) / 1000
+        first = engine.ingest()
+        again = engine.ingest()
+        n = len(engine.corpus.questions)
+        report["ingest"] = {
+            "questions": n,
+            "questions_per_s": round(n / first.seconds, 1),
+            "raw_encode_questions_per_s": round(n / raw_s, 1),
+            "ratio": round((n / first.seconds) / (n / raw_s), 2),
+            "target_ratio_min": 0.8,
+            "reingest_s": round(again.seconds, 3),
+            "target_reingest_max_s": 1.0,
+        }
+
+        # Warm grading latency against a bare encode of the same answer.
+        question = engine.corpus.questions[0]
+        engine.grade(question.id, _answer(engine, 80))  # warm caches
+        report["grade"] = {}
+        for n_words in LENGTHS:
+            answer = _answer(engine, n_words)
+            grade = [_timed(lambda a=answer: engine.grade(question.id, a)) for _ in range(REPEATS)]
+            bare = [_timed(lambda a=answer: model.encode([a], normalize_embeddings=True)) for _ in range(REPEATS)]
+            g50, g95 = _percentiles(grade)
+            b50, b95 = _percentiles(bare)
+            report["grade"][f"{n_words}_words"] = {
+                "grade_p50_ms": round(g50, 1),
+                "grade_p95_ms": round(g95, 1),
+                "encode_p50_ms": round(b50, 1),
+                "encode_p95_ms": round(b95, 1),
+                "ratio_p50": round(g50 / b50, 2),
+                "target_ratio_max": 1.5,
+            }
+
+        # Cold start: a new process to its first judgement, against a new process loading the model.
+        answer = _answer(engine, 80)
+        cold = _subprocess_seconds(["-m", "simulator", "grade", "-q", question.id, "-a", answer, "--json"], env)
+        bare_load = _subprocess_seconds(
+            [
+                "-c",
+                "import sys; from simulator.embeddings import model_path; "
+                "from sentence_transformers import SentenceTransformer; "
+                "SentenceTransformer(model_path(), device='cpu').encode([sys.argv[1]])",
+                answer,
+            ],
+            {**env, "HF_HUB_OFFLINE": "1"},
+        )
+        report["cold_start"] = {
+            "first_judgement_s": round(cold, 2),
+            "bare_model_load_s": round(bare_load, 2),
+            "ratio": round(cold / bare_load, 2),
+            "target_ratio_max": 1.5,
+        }
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = []
+    ing = report["ingest"]
+    lines.append(
+        f"ingest      {ing['questions']} questions: {ing['questions_per_s']} q/s vs raw encode "
+        f"{ing['raw_encode_questions_per_s']} q/s = {ing['ratio']}x (target >= {ing['target_ratio_min']}x)"
+    )
+    lines.append(f"re-ingest   unchanged corpus: {ing['reingest_s']} s (target <= {ing['target_reingest_max_s']} s)")
+    for name, g in report["grade"].items():
+        lines.append(
+            f"grade       {name:>9}: p50 {g['grade_p50_ms']} ms, p95 {g['grade_p95_ms']} ms vs encode p50 "
+            f"{g['encode_p50_ms']} ms = {g['ratio_p50']}x (target <= {g['target_ratio_max']}x)"
+        )
+    c = report["cold_start"]
+    lines.append(
+        f"cold start  first judgement {c['first_judgement_s']} s vs bare model load {c['bare_model_load_s']} s "
+        f"= {c['ratio']}x (target <= {c['target_ratio_max']}x)"
+    )
+    return "\n".join(lines)

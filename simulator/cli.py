@@ -1,0 +1,208 @@
+"""`interview-sim`: ingest, list, validate, grade and benchmark from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+import typer
+
+from .config import Settings
+from .errors import SimulatorError
+
+app = typer.Typer(
+    help="MLOps mock-interview simulator: grade answers offline against reference answers.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn the project's errors into one line on stderr and a non-zero exit, no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SimulatorError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(settings: Settings | None = None) -> Any:
+    from .engine import Engine
+
+    return Engine(settings)
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    """A progress bar on stderr that stays out of --json output."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=label, unit="q", file=sys.stderr, leave=False)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def _read_answer(answer: str) -> str:
+    if answer != "-":
+        return answer
+    data = sys.stdin.buffer.read()
+    return data.decode("utf-8", errors="replace")
+
+
+@app.command()
+@friendly
+def ingest() -> None:
+    """Embed the corpus into the reference store (only what changed)."""
+    engine = _engine()
+    report = engine.ingest(_progress("Embedding"))
+    typer.echo(str(report))
+
+
+@app.command()
+@friendly
+def questions(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    category: Optional[str] = typer.Option(None, help="Only this category id."),
+    difficulty: Optional[str] = typer.Option(None, help="easy, medium or hard."),
+    kind: Optional[str] = typer.Option(None, help="concept, scenario, design or behavioral."),
+) -> None:
+    """List the questions of the corpus."""
+    from .corpus import Corpus
+
+    corpus = Corpus.load(Settings().corpus_dir)
+    chosen = [
+        q
+        for q in corpus.questions
+        if (category is None or q.category == category)
+        and (difficulty is None or q.difficulty == difficulty)
+        and (kind is None or q.kind == kind)
+    ]
+    if as_json:
+        rows = [{**q.model_dump(mode="json"), "pack": corpus.pack_of[q.id]} for q in chosen]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for q in chosen:
+        typer.echo(f"{q.id:<48} {q.category:<20} {q.difficulty:<6} {q.kind:<10} {q.prompt}")
+    typer.echo(f"{len(chosen)} questions", err=True)
+
+
+@app.command()
+@friendly
+def validate(
+    path: Optional[list[Path]] = typer.Argument(None, help="Pack files or directories (default: the corpus)."),
+    strict: bool = typer.Option(False, help="Treat warnings as errors."),
+    semantic: bool = typer.Option(True, help="Check near-duplicates and key-point support (loads the model)."),
+) -> None:
+    """Check packs: schema, ids, categories, lengths, near-duplicates, key-point support."""
+    from .embeddings import default_embedder
+    from .validation import validate as run
+
+    settings = Settings()
+    paths = path or [settings.corpus_dir]
+    for p in paths:
+        if not p.exists():
+            _fail(f"{p} does not exist: give a pack file or a directory of packs.", 2)
+    findings = run(paths, settings.corpus_dir, default_embedder() if semantic else None)
+    for f in findings:
+        typer.echo(str(f))
+    errors = sum(f.level == "error" or strict for f in findings)
+    warnings = len(findings) - sum(f.level == "error" for f in findings)
+    typer.echo(f"{errors} error(s), {warnings} warning(s).", err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def grade(
+    answer: str = typer.Option(..., "--answer", "-a", help="The answer text, or - to read it from stdin."),
+    question_id: Optional[str] = typer.Option(None, "--question-id", "-q", help="A corpus question id."),
+    question: Optional[str] = typer.Option(None, "--question", help="An ad-hoc question (with --reference)."),
+    reference: Optional[str] = typer.Option(None, "--reference", help="Reference answer of the ad-hoc question."),
+    key_point: Optional[list[str]] = typer.Option(None, "--key-point", help="Key point (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the judgement as JSON."),
+) -> None:
+    """Grade one answer, against a corpus question or an ad-hoc one."""
+    if question_id and (question or reference):
+        _fail("give either --question-id or --question with --reference, not both.", 2)
+    if not question_id and not (question and reference):
+        _fail("give --question-id ID, or --question TEXT with --reference TEXT.", 2)
+    text = _read_answer(answer)
+    engine = _engine()
+    if question_id:
+        engine.question(question_id)  # unknown id: a usage error before any model load
+        engine.ensure_indexed()
+        judgement = engine.grade(question_id, text)
+    else:
+        assert question and reference
+        judgement = engine.grade_adhoc(question, reference, text, key_point)
+    if as_json:
+        typer.echo(json.dumps(judgement_json(judgement), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render(judgement))
+
+
+def judgement_json(j: Any) -> dict[str, Any]:
+    data: dict[str, Any] = j.model_dump(mode="json")
+    data["provenance"] = j.provenance
+    return data
+
+
+def render(j: Any) -> str:
+    """A judgement as plain text for the terminal."""
+    if not j.valid:
+        return f"Not graded (score 0): {j.reason}"
+    lines = [f"Score {j.score:.1f}/10 ({j.band}) - {j.provenance}"]
+    for k in j.key_points:
+        mark = "✓" if k.hit else "✗"
+        lines.append(f"  {mark} [{k.weight}] {k.text} (similarity {k.similarity:.2f})")
+        if k.hit:
+            lines.append(f"      evidence: “{k.evidence}”")
+    lines += [f"  {note}" for note in j.feedback]
+    if j.follow_up:
+        lines.append(f"Follow-up: {j.follow_up}")
+    return "\n".join(lines)
+
+
+@app.command()
+@friendly
+def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
+    """Measure grading latency, cold start and ingest speed against bare model calls."""
+    from .bench import format_report, run
+
+    report = run()
+    typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""One Settings object, resolved from arguments, then environment variables, then defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_dir(env: str, name: str) -> Path:
+    """`corpus/` and `rubrics/` beside the package (a source checkout), else in the working dir."""
+    if value := os.environ.get(env):
+        return Path(value)
+    beside = PACKAGE_ROOT / name
+    return beside if beside.is_dir() else Path.cwd() / name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and which services to use. Nothing here is a secret except `api_key`."""
+
+    home: Path = field(default_factory=lambda: Path(os.environ.get("SIM_HOME", ".sim")))
+    corpus_dir: Path = field(default_factory=lambda: _default_dir("SIM_CORPUS", "corpus"))
+    rubrics_dir: Path = field(default_factory=lambda: _default_dir("SIM_RUBRICS", "rubrics"))
+    chroma_url: str | None = field(default_factory=lambda: os.environ.get("SIM_CHROMA_URL") or None)
+    llm_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)
+    llm_model: str | None = field(default_factory=lambda: os.environ.get("SIM_LLM_MODEL") or None)
+    # repr=False keeps the key out of logs, tracebacks and anything that prints the settings.
+    api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None, repr=False)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def history_path(self) -> Path:
+        return self.home / "history.sqlite3"
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields replaced; None values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    def ensure_home(self) -> Path:
+        """Create the data dir, or raise ConfigError saying how to pick another."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"Data directory {self.home} is not writable ({exc.strerror}): set SIM_HOME to a writable directory."
+            ) from None
+        return self.home
+
+
+def quiet_third_parties() -> None:
+    """Offline by default: no telemetry, no model-hub calls, no tokenizer fork warnings."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+        "TRANSFORMERS_VERBOSITY": "error",
+    }.items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,78 @@
+"""The one result type both judges return."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Band = Literal["invalid", "weak", "partial", "good", "excellent"]
+JudgeName = Literal["embedding", "llm"]
+
+# Band edges on the 0-10 scale; the same words appear in the UI and the CLI.
+BANDS: tuple[tuple[float, Band], ...] = ((8.0, "excellent"), (6.0, "good"), (4.0, "partial"), (0.0, "weak"))
+
+
+def band_for(score: float, valid: bool = True) -> Band:
+    if not valid:
+        return "invalid"
+    return next(name for edge, name in BANDS if score >= edge)
+
+
+class KeyPointResult(BaseModel):
+    """Whether the answer covered one key point, and the sentence that did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    weight: Literal["must", "nice"]
+    hit: bool
+    similarity: float = Field(ge=-1.0, le=1.0)
+    evidence: str | None = None  # the answer sentence with the highest similarity, when hit
+    evidence_index: int | None = None  # its position in Judgement.sentences
+
+
+class Criterion(BaseModel):
+    """One rubric criterion as scored by the LLM judge."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    score: float
+    max_score: float
+    justification: str = ""
+    quotes: list[str] = []
+
+
+class Judgement(BaseModel):
+    """A graded answer: the number, the evidence behind it, and who produced it."""
+
+    question_id: str | None = None
+    valid: bool
+    reason: str | None = None  # why an answer was not graded (gate), in words for the user
+    score: float = Field(ge=0.0, le=10.0)
+    band: Band
+    key_points: list[KeyPointResult] = []
+    missed: list[str] = []  # missed must-have points, most important first
+    missed_nice: list[str] = []
+    follow_up: str | None = None
+    feedback: list[str] = []
+    sentences: list[str] = []  # the answer as split for evidence
+    features: dict[str, float] = {}
+    criteria: list[Criterion] = []
+    # Provenance: which judge produced the number, with which model, and why a fallback happened.
+    judge: JudgeName = "embedding"
+    model: str
+    grader_version: str
+    fallback_reason: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def provenance(self) -> str:
+        """One line for a badge: who produced this score."""
+        if self.judge == "llm":
+            return f"LLM judge: {self.model}"
+        if self.fallback_reason:
+            return f"LLM unavailable, embedding score shown: {self.fallback_reason}"
+        return "embedding judge, offline"

@@ -1,0 +1,196 @@
+"""ReferenceStore: reference answers, key points and question prompts embedded once, in Chroma."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .config import Settings, quiet_third_parties
+from .corpus import Corpus, Question
+from .embeddings import Embedder, model_version
+from .errors import StoreError
+from .grading.embedding import ReferenceVectors, holistic, reference_texts
+
+COLLECTION = "interview-references"
+SCHEMA = "1"  # bump when the record layout changes: the collection is rebuilt
+
+Progress = Callable[[int, int], None]  # (questions embedded so far, questions to embed)
+CHUNK = 32  # questions embedded per batch: large batches keep ingest near raw encode speed
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    questions: int
+    embedded: int
+    removed: int
+    rebuilt: bool
+    seconds: float
+
+    def __str__(self) -> str:
+        what = "rebuilt" if self.rebuilt else "up to date" if not self.embedded and not self.removed else "updated"
+        return (
+            f"Index {what}: {self.questions} questions, {self.embedded} embedded, "
+            f"{self.removed} removed, {self.seconds:.2f} s."
+        )
+
+
+def _ids(question: Question) -> dict[str, str]:
+    """Record ids derived from the question's content: unchanged questions keep their ids."""
+    base = f"{question.id}@{question.fingerprint()}"
+    ids = {"prompt": f"{base}:prompt", "reference": f"{base}:reference"}
+    ids.update({f"kp{i}": f"{base}:kp{i}" for i in range(len(question.key_points))})
+    return ids
+
+
+def open_client(settings: Settings) -> Any:
+    """An embedded PersistentClient under SIM_HOME, or an HttpClient when SIM_CHROMA_URL is set."""
+    quiet_third_parties()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        settings.ensure_home()
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many types; the user needs one sentence
+        where = settings.chroma_url or settings.chroma_dir
+        raise StoreError(
+            f"Cannot open the reference store at {where} ({type(exc).__name__}: {exc}). "
+            "Check SIM_CHROMA_URL, or delete the directory and run `interview-sim ingest`."
+        ) from None
+
+
+class ReferenceStore:
+    """Chroma collection of one embedding model's vectors; rebuilt when the model changes."""
+
+    def __init__(self, client: Any, embedder: Embedder):
+        self.client = client
+        self.embedder = embedder
+        self.signature = {"embedding_model": f"{embedder.name} ({model_version()})", "schema": SCHEMA}
+        self._lock = threading.Lock()
+        self._vectors: dict[str, ReferenceVectors] = {}
+        self.rebuilt = False
+        self.collection = self._open_collection()
+
+    def _open_collection(self) -> Any:
+        existing = {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}
+        if COLLECTION in existing:
+            collection = self.client.get_collection(COLLECTION, embedding_function=None)
+            if {k: (collection.metadata or {}).get(k) for k in self.signature} == self.signature:
+                return collection
+            # Vectors from another model (or layout) are not comparable with ours.
+            self.client.delete_collection(COLLECTION)
+            self.rebuilt = True
+        return self.client.create_collection(
+            COLLECTION,
+            embedding_function=None,  # never let Chroma embed (its default downloads a model)
+            metadata=dict(self.signature),
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def ingest(self, corpus: Corpus, progress: Progress | None = None) -> IngestReport:
+        """Embed what is new or changed, delete what is gone; idempotent."""
+        started = time.perf_counter()
+        with self._lock:
+            wanted = {q.id: _ids(q) for q in corpus.questions}
+            present = set(self.collection.get(include=[])["ids"])
+            todo = [q for q in corpus.questions if not set(wanted[q.id].values()) <= present]
+            stale = present - {i for ids in wanted.values() for i in ids.values()}
+            if stale:
+                self.collection.delete(ids=sorted(stale))
+            if progress and todo:
+                progress(0, len(todo))
+            for start in range(0, len(todo), CHUNK):
+                self._add(todo[start : start + CHUNK], corpus)
+                if progress:
+                    progress(min(start + CHUNK, len(todo)), len(todo))
+            self._vectors.clear()
+        return IngestReport(len(corpus.questions), len(todo), len(stale), self.rebuilt, time.perf_counter() - started)
+
+    def _add(self, questions: list[Question], corpus: Corpus) -> None:
+        texts: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for q in questions:
+            sentences, points = reference_texts(q)
+            spans.append((len(texts), len(sentences)))
+            texts += [q.prompt, *sentences, *points]
+        vectors = self.embedder.embed_batch(texts)
+        ids, embeddings, docs, metas = [], [], [], []
+        for q, (at, n_sent) in zip(questions, spans):
+            meta = {
+                "question_id": q.id,
+                "pack": corpus.pack_of.get(q.id, ""),
+                "category": q.category,
+                "difficulty": q.difficulty,
+                "kind": q.kind,
+            }
+            record_ids = _ids(q)
+            ids += list(record_ids.values())
+            kp_vectors = vectors[at + 1 + n_sent : at + 1 + n_sent + len(q.key_points)]
+            embeddings += [vectors[at], holistic(vectors[at + 1 : at + 1 + n_sent]), *kp_vectors]
+            docs += [q.prompt, q.reference_answer, *(k.text for k in q.key_points)]
+            types = ["prompt", "reference"] + ["key_point"] * len(q.key_points)
+            metas += [{**meta, "type": t} for t in types]
+        self.collection.upsert(ids=ids, embeddings=np.asarray(embeddings).tolist(), documents=docs, metadatas=metas)
+
+    def reference_vectors(self, question: Question) -> ReferenceVectors | None:
+        """The stored vectors of a question, or None when it is not indexed (or changed)."""
+        key = f"{question.id}@{question.fingerprint()}"
+        if key in self._vectors:
+            return self._vectors[key]
+        ids = _ids(question)
+        got = self.collection.get(ids=list(ids.values()), include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        if len(by_id) != len(ids):
+            return None
+        vectors = ReferenceVectors(
+            reference=np.asarray(by_id[ids["reference"]], dtype=np.float32),
+            key_points=np.asarray([by_id[ids[f"kp{i}"]] for i in range(len(question.key_points))], dtype=np.float32),
+        )
+        self._vectors[key] = vectors
+        return vectors
+
+    def nearest_other_reference(self, vector: np.ndarray, exclude: str) -> tuple[str, float] | None:
+        """The most similar reference answer of any other question: (question id, cosine)."""
+        hits = self._query(vector, 2, {"type": "reference"})
+        return next(((qid, sim) for qid, sim in hits if qid != exclude), None)
+
+    def search_questions(self, text: str, n: int = 10, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """Questions whose prompt is nearest in meaning to `text` (e.g. a job description)."""
+        vector = self.embedder.embed_batch([text])[0]
+        flt: dict[str, Any] = {"type": "prompt"}
+        if where:
+            flt = {"$and": [flt, *({k: v} for k, v in where.items())]}
+        return self._query(vector, n, flt)
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def _query(self, vector: np.ndarray, n: int, where: dict[str, Any]) -> list[tuple[str, float]]:
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[np.asarray(vector).tolist()],
+            n_results=min(n, total),
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        return [
+            (str(meta["question_id"]), 1.0 - float(dist))
+            for meta, dist in zip(res["metadatas"][0], res["distances"][0])
+        ]

@@ -1,0 +1,143 @@
+"""The pack validator: schema, ids, categories, lengths, near-duplicates, key-point support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .corpus import CATEGORIES_FILE, Question, load_categories, load_pack, pack_files
+from .embeddings import Embedder
+from .errors import PackError
+from .text import split_sentences, words
+
+# Two prompts at cosine >= 0.90 ask the same thing in other words: on the bank, paraphrases
+# ("What is shadow deployment?" / "Explain shadow deployment") score 0.9+, while distinct
+# questions on one topic (PSI vs KS test; canary vs blue-green) stay below 0.85.
+NEAR_DUPLICATE = 0.90
+# A key point is supported when some sentence of the reference says it (cosine >= 0.5);
+# below that the point asks for something the model answer never gives.
+SUPPORTED = 0.50
+REFERENCE_WORDS = (60, 250)
+KEY_POINTS = (3, 6)
+FOLLOW_UPS = (1, 3)
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Literal["error", "warning"]
+    file: str
+    question_id: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f": question {self.question_id}" if self.question_id else "")
+        where += f" field {self.field}" if self.field else ""
+        return f"{self.level}: {where}: {self.message}"
+
+
+def _bounds(f: str, q: Question) -> list[Finding]:
+    out = []
+    checks = [
+        ("reference_answer", len(words(q.reference_answer)), REFERENCE_WORDS, "words"),
+        ("key_points", len(q.key_points), KEY_POINTS, "key points"),
+        ("follow_ups", len(q.follow_ups), FOLLOW_UPS, "follow-ups"),
+    ]
+    for field, n, (lo, hi), unit in checks:
+        if not lo <= n <= hi:
+            out.append(Finding("warning", f, q.id, field, f"{n} {unit}; expected {lo}-{hi}"))
+    if not q.must_points:
+        out.append(Finding("error", f, q.id, "key_points", "no key point has weight: must"))
+    for field in ("tags", "sources"):
+        if not getattr(q, field):
+            out.append(Finding("warning", f, q.id, field, "empty"))
+    if q.needs_review:
+        out.append(Finding("warning", f, q.id, "needs_review", "guessed by an importer: " + ", ".join(q.needs_review)))
+    return out
+
+
+def validate(
+    paths: list[Path], corpus_dir: Path, embedder: Embedder | None = None, near_duplicate: float = NEAR_DUPLICATE
+) -> list[Finding]:
+    """Check the packs in `paths` (together with the corpus, for ids and duplicates)."""
+    findings: list[Finding] = []
+    files = sorted({f for p in paths for f in pack_files(p)})
+    if not files:
+        return [Finding("error", str(paths[0] if paths else corpus_dir), None, None, "no pack files (*.yaml) found")]
+    known: dict[str, str] = {}
+    cat_file = corpus_dir / CATEGORIES_FILE
+    if cat_file.exists():
+        try:
+            known = load_categories(corpus_dir)
+        except PackError as exc:
+            findings.append(Finding("error", str(cat_file), None, None, str(exc)))
+    context = [f for f in pack_files(corpus_dir) if f not in files] if corpus_dir.is_dir() else []
+    mine = {str(p) for p in files}
+    questions: list[tuple[str, Question]] = []
+    for path in files + context:
+        f = str(path)
+        try:
+            pack = load_pack(path)
+        except PackError as exc:
+            findings.append(Finding("error", f, None, None, str(exc).removeprefix(f"{f}:").strip()))
+            continue
+        questions += [(f, q) for q in pack.questions]
+        if f not in mine:
+            continue
+        for q in pack.questions:
+            findings += _bounds(f, q)
+            if known and q.category not in known:
+                message = f"unknown category {q.category!r}; known: {', '.join(known)}"
+                findings.append(Finding("error", f, q.id, "category", message))
+    seen: dict[str, str] = {}
+    for f, q in questions:
+        if q.id in seen and (f in mine or seen[q.id] in mine):
+            findings.append(Finding("error", f, q.id, "id", f"duplicate id, also in {seen[q.id]}"))
+        seen.setdefault(q.id, f)
+    if embedder is not None:
+        findings += _semantic(questions, mine, embedder, near_duplicate)
+    return findings
+
+
+def _semantic(
+    questions: list[tuple[str, Question]], mine: set[str], embedder: Embedder, near_duplicate: float
+) -> list[Finding]:
+    """Near-duplicate prompts and unsupported key points (needs the embedding model)."""
+    out: list[Finding] = []
+    prompts = embedder.embed_batch([q.prompt for _, q in questions])
+    sims = prompts @ prompts.T
+    np.fill_diagonal(sims, -1.0)
+    for i, (f, q) in enumerate(questions):
+        if f not in mine:
+            continue
+        j = int(np.argmax(sims[i]))
+        if sims[i, j] >= near_duplicate and (questions[j][0] not in mine or j < i):
+            other_file, other = questions[j]
+            out.append(
+                Finding(
+                    "error",
+                    f,
+                    q.id,
+                    "prompt",
+                    f"near-duplicate of {other.id} in {other_file} (cosine {sims[i, j]:.2f} >= {near_duplicate})",
+                )
+            )
+        sentences = split_sentences(q.reference_answer) or [q.reference_answer]
+        vectors = embedder.embed_batch(sentences + [k.text for k in q.key_points])
+        support = (vectors[len(sentences) :] @ vectors[: len(sentences)].T).max(axis=1)
+        for k, (point, s) in enumerate(zip(q.key_points, support)):
+            if s < SUPPORTED:
+                out.append(
+                    Finding(
+                        "warning",
+                        f,
+                        q.id,
+                        f"key_points.{k}",
+                        f"{point.text!r} is not stated by the reference answer "
+                        f"(best sentence cosine {s:.2f} < {SUPPORTED})",
+                    )
+                )
+    return out

@@ -1,0 +1,126 @@
+"""The embedding judge: gate verdicts, evidence, and ladders that must rank in order."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from simulator import Engine
+from simulator.grading import adhoc_question
+from simulator.grading.judgement import band_for
+
+from .conftest import ROOT
+
+LADDERS = yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())
+QID = "seed-shadow-deployment"
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ("", "Empty"),
+        ("   \n\t  ", "Empty"),
+        ("Kubernetes", "Too short"),
+        ("use canary releases", "Too short"),
+        ("asdkjh qwpoeiru zmxncbv lkjasdf poiuqwer mnbvcxz", "not recognisable"),
+        ("shadow " * 40, "repeats"),
+        ("x" * 1_000_001, "Too long"),
+        ("\x00\x01\x02\x03 \x04\x05\x06", "Empty"),
+    ],
+)
+def test_gate_refuses_non_answers(engine: Engine, answer: str, reason: str) -> None:
+    j = engine.grade(QID, answer)
+    assert not j.valid
+    assert j.score == 0.0 and j.band == "invalid"
+    assert reason in (j.reason or "")
+    assert j.missed, "an ungraded answer misses every must-have point"
+
+
+def test_off_topic_answer_is_gated(engine: Engine) -> None:
+    j = engine.grade(QID, LADDERS[1]["off_topic"])
+    assert not j.valid and "Off-topic" in (j.reason or "")
+    assert j.score == 0.0
+
+
+@pytest.mark.parametrize("ladder", LADDERS, ids=[ladder["question_id"] for ladder in LADDERS])
+def test_ladder_ranks_in_order(engine: Engine, ladder: dict[str, str]) -> None:
+    qid = ladder["question_id"]
+    scores = {rung: engine.grade(qid, ladder[rung]).score for rung in ("excellent", "partial", "wrong", "off_topic")}
+    scores["empty"] = engine.grade(qid, "").score
+    assert scores["excellent"] > scores["partial"] > scores["wrong"] > scores["off_topic"] == scores["empty"] == 0
+    assert scores["excellent"] >= 7.0, scores
+    assert scores["wrong"] < 5.0, scores
+
+
+def test_evidence_names_the_sentence_that_hit(engine: Engine) -> None:
+    answer = (
+        "We deployed the new recommender in shadow mode last year. "
+        "The new model got a copy of all live production traffic. "
+        "Its predictions were logged for analysis and never returned to users."
+    )
+    j = engine.grade(QID, answer)
+    assert j.valid
+    hits = {k.text: k for k in j.key_points if k.hit}
+    traffic = next(k for t, k in hits.items() if "copy of live" in t)
+    assert traffic.evidence == "The new model got a copy of all live production traffic."
+    assert j.sentences[traffic.evidence_index or 0] == traffic.evidence
+    assert all(k.evidence is None for k in j.key_points if not k.hit)
+    assert j.missed and all(m in {k.text for k in j.key_points if not k.hit} for m in j.missed)
+    assert j.follow_up
+    assert j.judge == "embedding" and "MiniLM" in j.model and j.provenance == "embedding judge, offline"
+
+
+def test_must_points_outweigh_nice_points(engine: Engine) -> None:
+    q = engine.question(QID)
+    must = [k.text for k in q.key_points if k.weight == "must"]
+    nice = [k.text for k in q.key_points if k.weight == "nice"]
+    # Same number of sentences, same style: one answer states the must-haves, the other the nice-to-haves.
+    n = min(len(must), len(nice))
+    j_must = engine.grade(QID, ". ".join(must[:n]) + ".")
+    j_nice = engine.grade(QID, ". ".join(nice[:n]) + ".")
+    assert j_must.features["kp_hit"] > j_nice.features["kp_hit"]
+
+
+def test_reference_scores_high_and_case_does_not_matter(engine: Engine) -> None:
+    q = engine.question(QID)
+    j = engine.grade(QID, q.reference_answer)
+    assert j.valid and j.score >= 8.0 and j.band == "excellent"
+    assert all(k.hit for k in j.key_points if k.weight == "must")
+    lower = engine.grade(QID, "  " + q.reference_answer.lower().replace(" ", "  ") + "\n")
+    assert abs(lower.score - j.score) <= 0.5
+
+
+def test_adhoc_question_derives_key_points_from_reference(engine: Engine) -> None:
+    reference = (
+        "A canary release sends a small share of traffic to the new version first. "
+        "Error rates and latency are compared with the stable version. "
+        "If the canary is healthy, traffic is increased step by step."
+    )
+    q = adhoc_question("What is a canary release?", reference)
+    assert [k.text for k in q.key_points] == [
+        "A canary release sends a small share of traffic to the new version first.",
+        "Error rates and latency are compared with the stable version.",
+        "If the canary is healthy, traffic is increased step by step.",
+    ]
+    good = engine.grade_adhoc(
+        "What is a canary release?",
+        reference,
+        "We route about five percent of requests to "
+        "the new version, compare its error rate and latency with the stable one, and then "
+        "ramp the traffic up gradually if it stays healthy.",
+    )
+    bad = engine.grade_adhoc(
+        "What is a canary release?",
+        reference,
+        "A canary is a small yellow bird that miners took underground to detect dangerous gas.",
+    )
+    assert good.valid and good.score > bad.score
+    assert good.question_id == "adhoc"
+
+
+@pytest.mark.parametrize(
+    "score, band", [(0.0, "weak"), (3.9, "weak"), (4.0, "partial"), (6.5, "good"), (8.0, "excellent")]
+)
+def test_bands(score: float, band: str) -> None:
+    assert band_for(score) == band
+    assert band_for(score, valid=False) == "invalid"

@@ -1,0 +1,135 @@
+"""The reference store: real Chroma, idempotent ingest, rebuild on model change, server mode."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import Engine, Settings
+from simulator.corpus import Corpus, load_pack
+from simulator.embeddings import MiniLMEmbedder
+from simulator.store import COLLECTION, ReferenceStore, open_client
+
+from .conftest import ROOT, subprocess_env
+
+SEED = ROOT / "corpus" / "mlops-seed.yaml"
+
+
+def seed_corpus() -> Corpus:
+    return Corpus([load_pack(SEED)])
+
+
+def test_ingest_is_idempotent_and_follows_changes(embedder: MiniLMEmbedder, sim_home: Path) -> None:
+    store = ReferenceStore(open_client(Settings()), embedder)
+    corpus = seed_corpus()
+    first = store.ingest(corpus)
+    assert first.embedded == 12 and first.removed == 0
+    count = store.count()
+    again = store.ingest(corpus)
+    assert again.embedded == 0 and again.removed == 0 and store.count() == count
+
+    # Edit one question's reference: only it is re-embedded, its old records are gone.
+    pack = corpus.packs[0]
+    q0 = pack.questions[0].model_copy(update={"reference_answer": pack.questions[0].reference_answer + " Also PSI."})
+    edited = Corpus([pack.model_copy(update={"questions": (q0, *pack.questions[1:])})])
+    report = store.ingest(edited)
+    assert report.embedded == 1 and report.removed == 2 + len(q0.key_points)
+    assert store.count() == count
+    assert store.reference_vectors(q0) is not None
+    assert store.reference_vectors(pack.questions[0]) is None
+
+
+def test_store_survives_reopen_and_records_model(embedder: MiniLMEmbedder, sim_home: Path) -> None:
+    settings = Settings()
+    ReferenceStore(open_client(settings), embedder).ingest(seed_corpus())
+    assert (settings.chroma_dir / "chroma.sqlite3").exists()
+    reopened = ReferenceStore(open_client(settings), embedder)
+    assert not reopened.rebuilt
+    assert reopened.ingest(seed_corpus()).embedded == 0
+    assert "all-MiniLM-L6-v2" in reopened.collection.metadata["embedding_model"]
+
+
+class OtherModel(MiniLMEmbedder):
+    name = "some-other-model"
+
+
+def test_collection_is_rebuilt_when_the_embedding_model_changes(embedder: MiniLMEmbedder, sim_home: Path) -> None:
+    settings = Settings()
+    ReferenceStore(open_client(settings), embedder).ingest(seed_corpus())
+    other = OtherModel()
+    other._model = embedder.model  # same weights, different name: what matters is the recorded signature
+    store = ReferenceStore(open_client(settings), other)
+    assert store.rebuilt and store.count() == 0
+    assert store.ingest(seed_corpus()).embedded == 12
+
+
+def test_stored_vectors_match_fresh_embedding(engine: Engine) -> None:
+    from simulator.grading.embedding import embed_reference
+
+    q = engine.question("seed-shadow-deployment")
+    stored = engine.store.reference_vectors(q)
+    fresh = embed_reference(engine.embedder, q)
+    assert stored is not None
+    assert np.allclose(stored.reference, fresh.reference, atol=1e-5)
+    assert np.allclose(stored.key_points, fresh.key_points, atol=1e-5)
+
+
+def test_semantic_search_over_questions(engine: Engine) -> None:
+    hits = engine.store.search_questions("We need someone to run Kubernetes GPU clusters and keep cloud costs down", 5)
+    assert len(hits) == 5
+    top = [engine.question(qid).category for qid, _ in hits[:3]]
+    assert "infrastructure" in top or "distributed-training" in top
+    only = engine.store.search_questions("feature store", 3, where={"difficulty": "easy"})
+    assert all(engine.question(qid).difficulty == "easy" for qid, _ in only)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    chroma = shutil.which("chroma", path=str(Path(__import__("sys").executable).parent))
+    assert chroma, "the chromadb package installs the `chroma` command"
+    port = _free_port()
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=subprocess_env(),
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("chroma run did not start")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_grading_through_a_chroma_server(chroma_server: str, embedder: MiniLMEmbedder, tmp_path: Path) -> None:
+    settings = Settings().with_(chroma_url=chroma_server, home=tmp_path / "client-home")
+    engine = Engine(settings, embedder)
+    engine.__dict__["corpus"] = seed_corpus()
+    assert engine.ingest().embedded == 12
+    assert COLLECTION in [c.name for c in engine.store.client.list_collections()]
+    q = engine.question("seed-shadow-deployment")
+    j = engine.grade(q.id, q.reference_answer)
+    assert j.valid and j.score >= 8
+    assert not (tmp_path / "client-home" / "chroma").exists(), "server mode writes no local store"

@@ -32,6 +32,14 @@ class Settings:
     # repr=False keeps the key out of logs, tracebacks and anything that prints the settings.
     api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None, repr=False)
 
+    def llm(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None) -> LLMSettings:
+        """LLM judge settings: explicit values (e.g. from st.secrets or the UI), then the environment."""
+        return LLMSettings(
+            base_url=base_url or self.llm_base_url,
+            model=model or self.llm_model,
+            api_key=api_key or self.api_key,
+        )
+
     @property
     def chroma_dir(self) -> Path:
         return self.home / "chroma"
@@ -56,6 +64,19 @@ class Settings:
                 f"Data directory {self.home} is not writable ({exc.strerror}): set SIM_HOME to a writable directory."
             ) from None
         return self.home
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """Where the optional LLM judge lives. The key is never printed, stored or logged."""
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
 
 
 def quiet_third_parties() -> None:

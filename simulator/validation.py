@@ -64,7 +64,7 @@ def validate(
 ) -> list[Finding]:
     """Check the packs in `paths` (together with the corpus, for ids and duplicates)."""
     findings: list[Finding] = []
-    files = sorted({f for p in paths for f in pack_files(p)})
+    files = sorted({f.resolve() for p in paths for f in pack_files(p)})
     if not files:
         return [Finding("error", str(paths[0] if paths else corpus_dir), None, None, "no pack files (*.yaml) found")]
     known: dict[str, str] = {}
@@ -74,7 +74,7 @@ def validate(
             known = load_categories(corpus_dir)
         except PackError as exc:
             findings.append(Finding("error", str(cat_file), None, None, str(exc)))
-    context = [f for f in pack_files(corpus_dir) if f not in files] if corpus_dir.is_dir() else []
+    context = [f.resolve() for f in pack_files(corpus_dir) if f.resolve() not in files] if corpus_dir.is_dir() else []
     mine = {str(p) for p in files}
     questions: list[tuple[str, Question]] = []
     for path in files + context:

@@ -138,6 +138,28 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("import")
+@friendly
+def import_(
+    file: Path = typer.Argument(..., help="A markdown prep sheet (.md), a CSV (question,answer,...) or a YAML pack."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the pack (YAML)."),
+    force: bool = typer.Option(False, help="Replace --out if it exists."),
+) -> None:
+    """Import a prep sheet or CSV as a validated pack; guesses are marked `needs_review`."""
+    from .corpus import load_categories
+    from .embeddings import default_embedder
+    from .importers import import_file, write_pack
+
+    settings = Settings()
+    categories = load_categories(settings.corpus_dir)
+    pack = import_file(file, categories, default_embedder())
+    write_pack(pack, out, overwrite=force)
+    guessed = sorted({g for q in pack.questions for g in q.needs_review})
+    typer.echo(f"Imported {len(pack.questions)} questions into {out}.")
+    if guessed:
+        typer.echo(f"Review what the importer guessed: {', '.join(guessed)} (marked needs_review in the pack).")
+
+
 @app.command()
 @friendly
 def grade(

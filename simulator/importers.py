@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from .corpus import Difficulty, KeyPoint, Kind, Pack, Question, load_pack
+from .corpus import Difficulty, KeyPoint, Kind, Pack, load_pack
 from .embeddings import Embedder
 from .errors import PackError
 from .text import split_sentences
@@ -57,7 +57,7 @@ def _repair_token(token: str) -> str:
 
 
 def clean_heading(text: str) -> str:
-    """A heading without mojibake, emoji, numbering or markdown: '1. Lifecycle & Process 📖' -> 'Lifecycle & Process'."""
+    """A heading without mojibake, emoji, numbering or markdown: '1. Process 📖' -> 'Process'."""
     import ftfy
 
     text = " ".join(_repair_token(t) for t in ftfy.fix_text(text).split())

@@ -93,7 +93,7 @@ def test_csv_import_with_optional_columns(tmp_path: Path) -> None:
         ("cols.csv", b"prompt,solution\nWhat?,That.\n", "CSV needs the columns question,answer"),
         ("rows.csv", b"question,answer\n,\n", "no rows with both"),
         ("pack.docx", b"PK\x03\x04 word document", "unknown file type"),
-        ("bad.csv", b"question,answer,kind\nWhat is X in MLOps?,X is a practice of doing things.,essay\n", "field kind"),
+        ("bad.csv", b"question,answer,kind\nWhat is X in MLOps?,X is a practice of doing.,essay\n", "field kind"),
     ],
 )
 def test_bad_files_fail_with_a_message_and_write_nothing(tmp_path: Path, name: str, content: bytes,
@@ -111,7 +111,7 @@ def test_fifty_megabyte_file_is_refused_before_reading(tmp_path: Path) -> None:
     src = tmp_path / "huge.md"
     with src.open("wb") as f:
         f.truncate(50_000_000)
-    with pytest.raises(PackError, match="50.0 MB"):
+    with pytest.raises(PackError, match=r"50\.0 MB"):
         import_file(src, CATEGORIES, None)
 
 

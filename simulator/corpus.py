@@ -89,7 +89,7 @@ def _read_yaml(path: Path) -> object:
         raise PackError(f"{path}:{line} broken YAML ({getattr(exc, 'problem', exc)}); fix the syntax.") from None
 
 
-def _describe(path: Path, data: object, exc: ValidationError) -> str:
+def describe_error(path: Path, data: object, exc: ValidationError) -> str:
     """Name file, question id and field of the first validation error."""
     err = exc.errors()[0]
     loc = list(err["loc"])
@@ -115,7 +115,7 @@ def load_pack(path: str | Path) -> Pack:
     try:
         return Pack.model_validate(data)
     except ValidationError as exc:
-        raise PackError(_describe(path, data, exc)) from None
+        raise PackError(describe_error(path, data, exc)) from None
 
 
 def pack_files(root: str | Path) -> list[Path]:

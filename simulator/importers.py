@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from .corpus import Difficulty, KeyPoint, Kind, Pack, load_pack
+from .corpus import Difficulty, KeyPoint, Kind, Pack, describe_error, load_pack
 from .embeddings import Embedder
 from .errors import PackError
 from .text import split_sentences
@@ -220,11 +220,7 @@ def build_pack(name: str, title: str, drafts: list[Draft], match: CategoryMatche
     try:
         return Pack.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        where = f" question {questions[loc[1]]['id']}" if len(loc) > 1 and loc[0] == "questions" else ""
-        field = ".".join(str(p) for p in loc[2:]) or ".".join(str(p) for p in loc)
-        raise PackError(f"{source}:{where} field {field}: {err['msg']}") from None
+        raise PackError(describe_error(Path(source), data, exc)) from None
 
 
 def import_file(path: str | Path, categories: dict[str, str], embedder: Embedder | None = None) -> Pack:

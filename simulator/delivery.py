@@ -379,13 +379,18 @@ def long_pauses(transcript: Transcript, threshold: float = LONG_PAUSE_S) -> list
     return found
 
 
-def analyse_spoken(transcript: Transcript, terms: Sequence[str] = ()) -> Delivery:
-    """Delivery of a spoken answer: pace over the speaking time, fillers, hedges, pauses, terms."""
+def analyse_spoken(transcript: Transcript, terms: Sequence[str] = (), text: str | None = None) -> Delivery:
+    """Delivery of a spoken answer: pace over the speaking time, fillers, hedges, pauses, terms.
+
+    `text` is the transcript as the speaker corrected it (recognition slips fixed); timings still
+    come from the recording.
+    """
     if transcript.words:
         speaking: float | None = max(0.0, transcript.words[-1].end - transcript.words[0].start)
     else:
         speaking = transcript.duration  # engines without word timings: the whole recording
-    return _analyse(transcript.text, terms, True, transcript.duration, speaking, long_pauses(transcript))
+    said = transcript.text if text is None else text
+    return _analyse(said, terms, True, transcript.duration, speaking, long_pauses(transcript))
 
 
 def analyse_typed(text: str, terms: Sequence[str] = ()) -> Delivery:

@@ -143,6 +143,13 @@ def test_engine_without_word_timings_uses_the_recording_length() -> None:
     assert d.long_pauses == []
 
 
+def test_corrected_transcript_keeps_the_timings() -> None:
+    t = timed("Beta drift is watched weekly.", 2.5, "We retrain then.")
+    d = analyse_spoken(t, ["data drift", "drift"], text="Data drift is watched weekly. We retrain then.")
+    assert [c.term for c in d.job_terms] == ["data drift"]
+    assert len(d.long_pauses) == 1 and d.speaking_s == analyse_spoken(t).speaking_s
+
+
 def test_pace_notes() -> None:
     fast = analyse_spoken(timed("word " * 60, step=0.2))
     slow = analyse_spoken(timed("word " * 20, step=0.8))

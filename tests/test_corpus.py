@@ -108,3 +108,17 @@ def test_binary_and_missing_packs_fail_cleanly(tmp_path: Path) -> None:
         load_pack(path)
     with pytest.raises(PackError, match="No question packs found"):
         Corpus.load(tmp_path / "empty")
+
+
+def test_bank_size_spread_and_bounds() -> None:
+    corpus = Corpus.load(CORPUS)
+    qs = corpus.questions
+    assert len(qs) >= 200
+    assert len({q.category for q in qs}) >= 12
+    for level in ("easy", "medium", "hard"):
+        assert sum(q.difficulty == level for q in qs) >= 0.15 * len(qs), level
+    assert sum(q.kind != "concept" for q in qs) >= 40
+    for q in qs:
+        assert 60 <= len(q.reference_answer.split()) <= 250, q.id
+        assert 3 <= len(q.key_points) <= 6 and 1 <= len(q.follow_ups) <= 3, q.id
+        assert q.tags and q.sources, q.id

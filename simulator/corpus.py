@@ -86,7 +86,8 @@ def _read_yaml(path: Path) -> object:
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" line {where.line + 1}" if where else ""
-        raise PackError(f"{path}:{line} broken YAML ({getattr(exc, 'problem', exc)}); fix the syntax.") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise PackError(f"{path}:{line} broken YAML ({problem}); fix the syntax.") from None
 
 
 def describe_error(path: Path, data: object, exc: ValidationError) -> str:

@@ -132,7 +132,13 @@ def read_markdown(text: str) -> tuple[str, list[Draft]]:
 
 def read_csv(text: str) -> list[Draft]:
     """Drafts from `question,answer[,category,difficulty,kind]` rows."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_csv(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise PackError(f"not a readable CSV ({exc}); save it as comma-separated UTF-8 text.") from None
+
+
+def _read_csv(reader: csv.DictReader[str]) -> list[Draft]:
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     if not {"question", "answer"} <= set(columns):
         raise PackError(
@@ -244,7 +250,10 @@ def import_file(path: str | Path, categories: dict[str, str], embedder: Embedder
     name = slug(path.stem)
     match = CategoryMatcher(categories, embedder)
     if suffix == ".csv":
-        drafts = read_csv(text)
+        try:
+            drafts = read_csv(text)
+        except PackError as exc:
+            raise PackError(f"{path}: {exc}") from None
         title = path.stem
         if not drafts:
             raise PackError(f"{path}: no rows with both a question and an answer.")

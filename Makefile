@@ -12,7 +12,7 @@ run: install ingest
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: dev
-	$(BIN)/ruff check simulator tests app.py
+	$(BIN)/ruff check simulator tests app.py ui
 	$(BIN)/mypy simulator
 	$(BIN)/interview-sim validate --strict
 	$(BIN)/pytest
@@ -41,7 +41,7 @@ ingest: install
 	$(BIN)/interview-sim ingest
 
 lint: dev
-	$(BIN)/ruff check simulator tests app.py
+	$(BIN)/ruff check simulator tests app.py ui
 	$(BIN)/mypy simulator
 
 bench: install

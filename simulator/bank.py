@@ -1,0 +1,135 @@
+"""Adding a pack to the bank from an uploaded file: read, validate against the bank, then write.
+
+YAML packs are read with `corpus.load_pack`; markdown prep sheets and CSV go through
+`simulator.importers` when it is installed. Nothing is written to the bank until the person
+confirms, and then the pack is written whole (temp file, then rename) or not at all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .corpus import Corpus, Pack, load_categories, load_pack
+from .embeddings import Embedder
+from .errors import PackError
+from .validation import Finding, validate
+
+MAX_PACK_BYTES = 5_000_000  # a 200-question pack is about 300 kB; more is not a pack
+YAML_SUFFIXES = (".yaml", ".yml")
+IMPORTED_SUFFIXES = (".md", ".markdown", ".csv")
+
+
+def importers_available() -> bool:
+    return importlib.util.find_spec("simulator.importers") is not None
+
+
+def accepted_suffixes() -> tuple[str, ...]:
+    """File types the app can import: YAML always, markdown and CSV with the importers."""
+    return YAML_SUFFIXES + (IMPORTED_SUFFIXES if importers_available() else ())
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """A pack read from a file, with what the validator and the bank have to say about it."""
+
+    pack: Pack
+    findings: tuple[Finding, ...]
+    conflicts: tuple[str, ...]  # reasons it cannot be added as it is
+
+    @property
+    def errors(self) -> list[str]:
+        return [*self.conflicts, *(_plain(f) for f in self.findings if f.level == "error")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [_plain(f) for f in self.findings if f.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _plain(f: Finding) -> str:
+    """A finding without the temp file's path, which means nothing to the person."""
+    where = f"question {f.question_id}" if f.question_id else "pack"
+    where += f", field {f.field}" if f.field else ""
+    return f"{where}: {f.message}"
+
+
+def _read(path: Path, corpus_dir: Path, embedder: Embedder | None) -> Pack:
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        return load_pack(path)
+    if suffix not in IMPORTED_SUFFIXES:
+        raise PackError(f"{path.name}: not a pack file; use one of {', '.join(accepted_suffixes())}.")
+    if not importers_available():
+        raise PackError(f"{path.name}: markdown and CSV import is not installed yet; import a YAML pack.")
+    import_file: Any = importlib.import_module("simulator.importers").import_file
+    if len(inspect.signature(import_file).parameters) >= 3:
+        categories = load_categories(corpus_dir) if (corpus_dir / "categories.yaml").exists() else {}
+        pack = import_file(path, categories, embedder)
+    else:
+        pack = import_file(path)
+    if not isinstance(pack, Pack):
+        raise PackError(f"{path.name}: the importer returned no pack.")
+    return pack
+
+
+def dump_pack(pack: Pack) -> str:
+    """A pack as YAML, in field order, without empty defaults."""
+    data = pack.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def preview_import(
+    filename: str, data: bytes, corpus: Corpus, corpus_dir: Path, work_dir: Path, embedder: Embedder | None = None
+) -> ImportPreview:
+    """Read an uploaded file as a pack and check it; raise PackError when it is not a pack at all."""
+    name = Path(filename).name or "upload.yaml"
+    if len(data) > MAX_PACK_BYTES:
+        raise PackError(f"{name}: {len(data) / 1e6:.1f} MB is too large for a question pack (limit 5 MB).")
+    if not data.strip():
+        raise PackError(f"{name}: the file is empty.")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        pack = _read(path, corpus_dir, embedder)
+        # Validate the pack as it would be written, next to the bank's packs (ids, categories).
+        written = Path(tmp) / f"{pack.pack}.yaml"
+        written.write_text(dump_pack(pack), encoding="utf-8")
+        findings = validate([written], corpus_dir)
+    conflicts = []
+    clash = [q.id for q in pack.questions if q.id in corpus.pack_of]
+    if clash:
+        conflicts.append(f"question ids already in the bank: {', '.join(clash[:5])}{' …' if len(clash) > 5 else ''}")
+    if any(p.pack == pack.pack for p in corpus.packs) or (corpus_dir / f"{pack.pack}.yaml").exists():
+        conflicts.append(f"a pack named {pack.pack!r} is already in the bank: rename the pack")
+    return ImportPreview(pack, tuple(f for f in findings if "duplicate id" not in f.message), tuple(conflicts))
+
+
+def add_pack(preview: ImportPreview, corpus_dir: Path) -> Path:
+    """Write a previewed pack into the bank as `<pack>.yaml`, whole or not at all."""
+    if not preview.ok:
+        raise PackError("The pack has errors: fix them and import it again. " + "; ".join(preview.errors))
+    target = corpus_dir / f"{preview.pack.pack}.yaml"
+    if target.exists():
+        raise PackError(f"{target} already exists: rename the pack.")
+    fd, tmp = tempfile.mkstemp(dir=corpus_dir, prefix=".import-", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(dump_pack(preview.pack))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

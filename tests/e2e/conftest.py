@@ -1,0 +1,161 @@
+"""The real app in a real browser: `streamlit run app.py` on a free loopback port, Debian's Chromium.
+
+The server runs with the test network guard on its PYTHONPATH and its own SIM_HOME; the bank
+is the seed pack alone, so a cold start indexes 12 questions rather than the whole bank.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from ..conftest import ROOT, subprocess_env
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Where screenshots go: docs/ when SIM_E2E_SCREENSHOTS=docs (`make screenshots`), else a temp dir.
+SCREENSHOTS = os.environ.get("SIM_E2E_SCREENSHOTS")
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    home: Path
+    corpus: Path
+    log: Path
+    spawned_at: float
+    healthy_at: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def log_tail(self, n: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("e2e")
+    home, corpus = base / "sim-home", base / "corpus"
+    corpus.mkdir()
+    for name in ("mlops-seed.yaml", "categories.yaml"):
+        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    port = free_port()
+    log = base / "streamlit.log"
+    env = subprocess_env(SIM_HOME=str(home), SIM_CORPUS=str(corpus))
+    for key in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SIM_LLM_MODEL", "SIM_CHROMA_URL"):
+        env.pop(key, None)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    spawned = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not become healthy:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.1)  # polling a health endpoint, not waiting on the page
+    srv = Server(url, home, corpus, log, spawned, time.perf_counter())
+    yield srv
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@dataclass
+class Browser:
+    context: object
+    requests: list[str]
+
+    def outside_requests(self) -> list[str]:
+        """Requests to anything but this machine (data: and blob: URLs never leave it)."""
+        out = []
+        for url in self.requests:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about"):
+                continue
+            if parsed.hostname not in ("127.0.0.1", "localhost"):
+                out.append(url)
+        return out
+
+
+@pytest.fixture(scope="session")
+def browser(server: Server) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI does this in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+        requests: list[str] = []
+        context.on("request", lambda r: requests.append(r.url))
+        yield Browser(context, requests)
+        context.close()
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if SCREENSHOTS:
+        path = ROOT / SCREENSHOTS
+        path.mkdir(exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """On a failure, a screenshot of every open tab and the server's log next to the report."""
+    report = yield
+    if report.when == "call" and report.failed and "browser" in getattr(item, "funcargs", {}):
+        b: Browser = item.funcargs["browser"]  # type: ignore[attr-defined]
+        where = item.funcargs.get("shots")  # type: ignore[attr-defined]
+        for i, page in enumerate(b.context.pages):  # type: ignore[attr-defined]
+            path = Path(where or ".") / f"failure-{item.name}-{i}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                report.sections.append(("screenshot", str(path)))
+            except Exception as exc:  # a crashed page cannot be photographed; say so
+                report.sections.append(("screenshot", f"failed: {exc}"))
+        srv = item.funcargs.get("server")  # type: ignore[attr-defined]
+        if srv is not None:
+            report.sections.append(("streamlit log", srv.log_tail()))
+    return report

@@ -1,0 +1,221 @@
+"""History: attempts written at once and read back whole, progress queries, the Leitner queue."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from simulator.corpus import Question, load_pack
+from simulator.errors import ConfigError
+from simulator.grading import Judgement, KeyPointResult, band_for
+from simulator.history import DAY, LEITNER_DAYS, History, attempts_csv, attempts_json
+
+from .conftest import ROOT
+
+SEED = {q.id: q for q in load_pack(ROOT / "corpus" / "mlops-seed.yaml").questions}
+DRIFT = SEED["seed-data-vs-concept-drift"]
+SHADOW = SEED["seed-shadow-deployment"]
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def judged(question: Question, hits: set[int], score: float | None = None, valid: bool = True) -> Judgement:
+    """A judgement as the embedding judge would make it, with the given key points hit."""
+    results = [
+        KeyPointResult(
+            text=k.text,
+            weight=k.weight,
+            hit=i in hits,
+            similarity=0.8 if i in hits else 0.3,
+            evidence=f"sentence {i}" if i in hits else None,
+            evidence_index=0 if i in hits else None,
+        )
+        for i, k in enumerate(question.key_points)
+    ]
+    score = round(10 * len(hits) / len(question.key_points), 1) if score is None else score
+    return Judgement(
+        question_id=question.id,
+        valid=valid,
+        reason=None if valid else "The answer is empty.",
+        score=score if valid else 0.0,
+        band=band_for(score, valid),
+        key_points=results if valid else [],
+        missed=[r.text for r in results if not r.hit and r.weight == "must"],
+        sentences=["sentence 0"],
+        model="test",
+        grader_version="test",
+    )
+
+
+def all_hit(q: Question) -> set[int]:
+    return set(range(len(q.key_points)))
+
+
+def must_missed(q: Question) -> set[int]:
+    """Every nice point hit, the first must-have point missed."""
+    first_must = next(i for i, k in enumerate(q.key_points) if k.weight == "must")
+    return all_hit(q) - {first_must}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def history(sim_home: Path, clock: Clock) -> History:
+    return History(sim_home / "history.sqlite3", clock=clock)
+
+
+def test_an_attempt_is_on_disk_when_record_returns_and_reads_back_whole(history: History) -> None:
+    j = judged(DRIFT, {0, 1})
+    attempt = history.record(DRIFT, "my answer", j, session_id="s1", answer_seconds=42.5)
+    # A separate connection, as another process would open it, sees the committed row.
+    with sqlite3.connect(history.path) as conn:
+        assert conn.execute("SELECT answer, score FROM attempts").fetchall() == [("my answer", j.score)]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT COUNT(*) FROM key_point_results").fetchone()[0] == len(DRIFT.key_points)
+    again = History(history.path).get(attempt.id)
+    assert again is not None
+    assert again.judgement == j
+    assert (again.question_id, again.category, again.mode) == (DRIFT.id, DRIFT.category, "practice")
+    assert again.session_id == "s1"
+    assert again.prompt == DRIFT.prompt and again.answer_seconds == 42.5
+
+
+def test_follow_up_keeps_its_prompt_and_parent(history: History) -> None:
+    first = history.record(DRIFT, "a", judged(DRIFT, {0}), session_id="s")
+    follow = history.record(
+        DRIFT, "b", judged(DRIFT, {1}), session_id="s", mode="follow-up", prompt="And label shift?", parent_id=first.id
+    )
+    stored = history.get(follow.id)
+    assert stored is not None and stored.prompt == "And label shift?" and stored.parent_id == first.id
+    assert [a.id for a in history.attempts(mode="follow-up")] == [follow.id]
+
+
+def test_unknown_mode_is_refused(history: History) -> None:
+    with pytest.raises(ValueError):
+        history.record(DRIFT, "a", judged(DRIFT, {0}), session_id="s", mode="exam")  # type: ignore[arg-type]
+    assert history.count() == 0
+
+
+def test_attempts_filters_and_keeps_the_most_recent(history: History) -> None:
+    for i in range(5):
+        q = DRIFT if i % 2 else SHADOW
+        history.record(q, f"answer {i}", judged(q, {0}), session_id=f"s{i % 2}")
+    assert [a.answer for a in history.attempts(limit=2)] == ["answer 3", "answer 4"]
+    assert [a.answer for a in history.attempts(session_id="s1")] == ["answer 1", "answer 3"]
+    assert [a.answer for a in history.attempts(question_id=SHADOW.id)] == ["answer 0", "answer 2", "answer 4"]
+
+
+def test_leitner_boxes_move_up_on_clean_answers_and_back_to_one_on_a_miss(history: History, clock: Clock) -> None:
+    history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s")
+    [item] = history.review_queue()
+    assert (item.box, item.due_at) == (1, clock.now + LEITNER_DAYS[0] * DAY)
+    assert item.missed == (DRIFT.must_points[0].text,)
+    assert history.due() == []  # due tomorrow, not now
+    clock.now += LEITNER_DAYS[0] * DAY
+    assert [i.question_id for i in history.due()] == [DRIFT.id]
+
+    for box in range(2, len(LEITNER_DAYS) + 1):
+        history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s")
+        [item] = history.review_queue()
+        assert (item.box, item.due_at) == (box, clock.now + LEITNER_DAYS[box - 1] * DAY)
+    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s", mode="review")
+    assert history.review_queue() == []  # past the last box: learnt
+
+    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s")
+    assert history.review_queue() == []  # a clean answer never enters the queue
+    history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s", mode="mock")
+    assert [i.box for i in history.review_queue()] == [1]
+
+
+def test_an_ungradable_answer_enters_the_queue_and_a_follow_up_never_reschedules(history: History) -> None:
+    history.record(SHADOW, "", judged(SHADOW, set(), valid=False), session_id="s")
+    assert [i.question_id for i in history.review_queue()] == [SHADOW.id]
+    history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s", mode="follow-up")
+    assert DRIFT.id not in {i.question_id for i in history.review_queue()}
+
+
+def test_mastery_is_the_mean_of_each_questions_latest_score(history: History) -> None:
+    history.record(DRIFT, "a", judged(DRIFT, set(), score=2.0), session_id="s")
+    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT), score=9.0), session_id="s")
+    history.record(DRIFT, "a", judged(DRIFT, set(), score=0.0), session_id="s", mode="follow-up")
+    history.record(SHADOW, "a", judged(SHADOW, set(), score=3.0), session_id="s")
+    by_category = {m.category: m for m in history.mastery()}
+    assert by_category[DRIFT.category].mastery == 9.0  # latest counts; the follow-up does not
+    assert by_category[DRIFT.category].attempts == 2
+    assert history.mastery()[0].category == SHADOW.category  # weakest first
+
+
+def test_most_missed_counts_misses_over_sightings(history: History) -> None:
+    for hits in (set(), {0}, {0, 1}):
+        history.record(DRIFT, "a", judged(DRIFT, hits), session_id="s")
+    missed = {m.text: m for m in history.most_missed(20)}
+    first, second = DRIFT.key_points[0].text, DRIFT.key_points[1].text
+    assert (missed[first].missed, missed[first].seen) == (1, 3)
+    assert (missed[second].missed, missed[second].seen) == (2, 3)
+    assert history.most_missed(1)[0].missed == 3  # never-hit points lead
+
+
+def test_score_history_leaves_out_follow_ups(history: History) -> None:
+    history.record(DRIFT, "a", judged(DRIFT, {0}), session_id="s")
+    history.record(DRIFT, "b", judged(DRIFT, {0}), session_id="s", mode="follow-up")
+    history.record(SHADOW, "c", judged(SHADOW, {0}), session_id="m", mode="mock")
+    assert [(p.question_id, p.mode) for p in history.score_history()] == [(DRIFT.id, "practice"), (SHADOW.id, "mock")]
+
+
+def test_reset_deletes_everything(history: History) -> None:
+    history.record(DRIFT, "a", judged(DRIFT, set()), session_id="s")
+    history.record(SHADOW, "a", judged(SHADOW, set()), session_id="s")
+    assert history.reset() == 2
+    assert (history.count(), history.review_queue(), history.most_missed()) == (0, [], [])
+
+
+def test_threads_writing_at_once_lose_nothing(history: History) -> None:
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(10):
+                history.record(DRIFT, f"{n}-{i}", judged(DRIFT, {0}), session_id=f"tab-{n}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    answers = [a.answer for a in history.attempts()]
+    assert len(answers) == len(set(answers)) == 80
+
+
+def test_exports_are_complete_and_safe_in_a_spreadsheet(history: History) -> None:
+    history.record(DRIFT, "=HYPERLINK(\"http://x\")", judged(DRIFT, {0}), session_id="s")
+    history.record(SHADOW, "plain, with \"quotes\"\nand a newline", judged(SHADOW, {0}), session_id="s")
+    rows = list(csv.DictReader(io.StringIO(attempts_csv(history.attempts()))))
+    assert rows[0]["answer"].startswith("'=")  # a formula would run when the file is opened
+    assert rows[1]["answer"] == "plain, with \"quotes\"\nand a newline"
+    data = json.loads(attempts_json(history.attempts()))
+    assert data[1]["judgement"]["question_id"] == SHADOW.id and data[0]["answer"].startswith("=")
+
+
+def test_an_unwritable_history_says_what_to_do(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError, match="SIM_HOME"):
+        History(blocker / "history.sqlite3")

@@ -1,0 +1,375 @@
+"""What every page shares: the engine and history (once per process), escaping, the judgement view."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+import streamlit.components.v2 as components
+
+from simulator import Engine, Settings, SimulatorError
+from simulator.config import LLMSettings
+from simulator.corpus import Corpus, Question
+from simulator.grading import Judgement
+from simulator.history import History
+from simulator.interview import WORDS_PER_MINUTE, GradeFn, accepts_llm, grader
+
+PRACTICE_PAGE = "ui/practice.py"
+
+# --- escaping ------------------------------------------------------------------------------
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
+# leaves no markdown, HTML, LaTeX ($) or Streamlit directive (:red[...]) in the text.
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# Bare URLs and e-mail addresses are turned into links even when escaped; a word joiner (U+2060,
+# invisible) after "://", inside "www." and before "@" stops that.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def md_escape(text: str) -> str:
+    """Text shown as itself in any Streamlit element that renders markdown."""
+    text = _AUTOLINK.sub(WORD_JOINER, text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return "  \n".join(text.splitlines())  # keep line breaks; a blank line stays a paragraph break
+
+
+# --- the engine and history, once per process ---------------------------------------------
+
+
+@dataclass
+class Runtime:
+    """The engine and history of one data directory, warmed up in a background thread.
+
+    The first question is on screen as soon as the packs are parsed; the model loads and the
+    bank is indexed while the person reads it. Grading waits for the warm-up if it must.
+    """
+
+    engine: Engine
+    history: History
+    started: float = field(default_factory=time.perf_counter)
+    step: str = "Loading the embedding model"
+    done: int = 0
+    total: int = 0
+    error: str | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
+    seconds: float | None = None
+
+    def warm_up(self) -> None:
+        try:
+            self.engine.embedder.embed_batch(["warm up"])
+            self.step = "Indexing the question bank"
+            self.engine.ingest(progress=self._progress)
+            _ = self.engine.judge  # builds the gate's vocabulary once
+            self.step = "Ready"
+        except SimulatorError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # the page shows one sentence, never a traceback
+            self.error = f"The grader could not start ({type(exc).__name__}: {exc})."
+        finally:
+            self.seconds = time.perf_counter() - self.started
+            self.ready.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+
+@st.cache_resource(show_spinner=False)
+def _runtime(home: str, corpus_dir: str, chroma_url: str | None) -> Runtime:
+    settings = Settings()
+    engine = Engine(settings)
+    history = History(settings.history_path)
+    rt = Runtime(engine, history)
+    try:
+        _ = engine.corpus  # parsed here, in one thread, before the warm-up reads it
+    except SimulatorError as exc:
+        rt.error = str(exc)
+        rt.ready.set()
+        return rt
+    threading.Thread(target=rt.warm_up, name="grader-warm-up", daemon=True).start()
+    return rt
+
+
+def runtime() -> Runtime:
+    """The process-wide runtime for the current settings (SIM_HOME, corpus, Chroma)."""
+    s = Settings()
+    try:
+        return _runtime(str(s.home.resolve()), str(s.corpus_dir.resolve()), s.chroma_url)
+    except SimulatorError as exc:
+        st.error(md_escape(str(exc)))
+        st.stop()
+        raise  # st.stop() does not return; this keeps type checkers content
+
+
+def reload_runtime() -> None:
+    """Forget the runtime (after a pack was added): the next page run builds a new one."""
+    _runtime.clear()
+
+
+def corpus() -> Corpus:
+    """The question bank, or a message saying how to fix it and the end of this page run."""
+    rt = runtime()
+    try:
+        return rt.engine.corpus
+    except SimulatorError as exc:
+        st.error(md_escape(str(exc)))
+        st.stop()
+        raise
+
+
+def wait_ready(rt: Runtime | None = None) -> Engine:
+    """The warmed-up engine; shows progress while the model loads and the bank is indexed."""
+    rt = rt or runtime()
+    if not rt.ready.is_set():
+        with st.status("Preparing the grader…", expanded=True) as status:
+            bar = st.progress(0.0, text=rt.step)
+            while not rt.ready.wait(0.25):
+                fraction = rt.done / rt.total if rt.total else 0.0
+                label = f"{rt.step} ({rt.done}/{rt.total} questions)" if rt.total else f"{rt.step}…"
+                bar.progress(min(1.0, fraction), text=label)
+            status.update(label="Grader ready", state="complete", expanded=False)
+    if rt.error:
+        st.error(md_escape(rt.error))
+        st.stop()
+    return rt.engine
+
+
+def session_id() -> str:
+    """One id per browser session, stored with every attempt it makes."""
+    if "_session_id" not in st.session_state:
+        st.session_state["_session_id"] = f"web-{uuid.uuid4().hex[:12]}"
+    return str(st.session_state["_session_id"])
+
+
+# --- the judge -----------------------------------------------------------------------------
+
+
+def llm_settings() -> LLMSettings | None:
+    """The LLM judge settings chosen on the Settings page, or None (embedding judge only)."""
+    value = st.session_state.get("_llm")
+    return value if isinstance(value, LLMSettings) else None
+
+
+def grade_fn(engine: Engine) -> GradeFn:
+    return grader(engine, llm_settings())
+
+
+def llm_available(engine: Engine) -> bool:
+    return accepts_llm(engine)
+
+
+def secret(name: str) -> str | None:
+    """A value from st.secrets, or None when there is no secrets file or no such key."""
+    try:
+        value = st.secrets.get(name)
+    except Exception:  # no secrets.toml: Streamlit raises rather than returning None
+        return None
+    return str(value) if value else None
+
+
+# --- widgets -------------------------------------------------------------------------------
+
+
+def widget_key(*parts: object) -> str:
+    """A widget key that is also a valid CSS class name (Streamlit adds `st-key-<key>`)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", "-".join(str(p) for p in parts))
+
+
+_METER_JS = """
+export default function(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const words = parentElement.querySelector('.words');
+  const clock = parentElement.querySelector('.clock');
+  const box = document.querySelector('.st-key-' + data.key + ' textarea');
+  const fmt = (s) => s < 60 ? s + ' s' : Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+  const count = () => {
+    const text = box ? box.value : '';
+    const n = (text.match(/[\\p{L}\\p{N}]+(?:['’\\-.][\\p{L}\\p{N}]+)*/gu) || []).length;
+    const spoken = fmt(Math.round(n * 60 / data.wpm));
+    words.textContent = n + (n === 1 ? ' word' : ' words') + ' · about ' + spoken + ' spoken';
+  };
+  count();
+  if (box) box.addEventListener('input', count);
+  let timer = null;
+  if (data.remaining_ms !== null && data.remaining_ms !== undefined) {
+    const end = performance.now() + data.remaining_ms;
+    const tick = () => {
+      const left = Math.max(0, end - performance.now());
+      const s = Math.ceil(left / 1000);
+      clock.textContent = '⏱ ' + Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0') + ' left';
+      clock.classList.toggle('low', s <= 30);
+      if (left <= 0) {
+        clearInterval(timer);
+        timer = null;
+        clock.textContent = '⏱ time is up: submitting your answer as it stands';
+        setTriggerValue('expired', box ? box.value : '');
+      }
+    };
+    tick();
+    timer = setInterval(tick, 250);
+  }
+  return () => {
+    if (box) box.removeEventListener('input', count);
+    if (timer) clearInterval(timer);
+  };
+}
+"""
+_METER_CSS = """
+.meter { display: flex; gap: 1.5rem; align-items: baseline; font-size: 0.875rem; color: var(--st-text-color); }
+.words { opacity: 0.7; }
+.clock { font-weight: 600; font-variant-numeric: tabular-nums; }
+.clock.low { color: #c0392b; }
+"""
+
+
+@functools.cache
+def _meter() -> Any:
+    """Registered on first use, inside a running app (registration needs the runtime)."""
+    return components.component(
+        "interview_sim.answer_meter",
+        html="<div class='meter'><span class='words'></span><span class='clock'></span></div>",
+        css=_METER_CSS,
+        js=_METER_JS,
+    )
+
+
+def answer_meter(
+    text_key: str, key: str, remaining_s: float | None = None, on_expired: Any = None, args: tuple[Any, ...] = ()
+) -> Any:
+    """Live word count and speaking time of the text area `text_key`; a countdown when timed.
+
+    The count updates as the person types (a text area only reports its value when it loses
+    focus); at zero the countdown sends the text as it stands through `on_expired`.
+    """
+    data = {
+        "key": text_key,
+        "wpm": WORDS_PER_MINUTE,
+        "remaining_ms": None if remaining_s is None else int(remaining_s * 1000),
+    }
+    kwargs: dict[str, Any] = {"data": data, "key": key}
+    if on_expired is not None:
+        kwargs["on_expired_change"] = lambda: on_expired(*args)
+    return _meter()(**kwargs)
+
+
+def question_badges(question: Question, corpus: Corpus) -> None:
+    """Category, difficulty, kind and pack as badges."""
+    title = corpus.categories.get(question.category, question.category)
+    with st.container(horizontal=True, gap="small"):
+        st.badge(md_escape(title), color="blue")
+        colors = {"easy": "green", "medium": "orange", "hard": "red"}
+        st.badge(question.difficulty, color=colors.get(question.difficulty, "gray"))  # type: ignore[arg-type]
+        st.badge(question.kind, color="violet")
+        st.badge(md_escape(corpus.pack_of.get(question.id, "")), color="gray")
+
+
+def category_title(corpus: Corpus, category: str) -> str:
+    return corpus.categories.get(category, category)
+
+
+# --- the judgement -------------------------------------------------------------------------
+
+BAND_COLORS = {"excellent": "green", "good": "blue", "partial": "orange", "weak": "red", "invalid": "gray"}
+
+
+def provenance_badge(j: Judgement) -> None:
+    color = "orange" if j.fallback_reason else "violet" if j.judge == "llm" else "green"
+    icon = ":material/warning:" if j.fallback_reason else ":material/smart_toy:" if j.judge == "llm" else None
+    st.badge(md_escape(j.provenance), color=color, icon=icon)  # type: ignore[arg-type]
+
+
+def score_header(j: Judgement, delta: float | None = None) -> None:
+    cols = st.columns([1, 3], vertical_alignment="center")
+    cols[0].metric("Score", f"{j.score:.1f} / 10", delta=None if delta is None else f"{delta:+.1f}")
+    with cols[1]:
+        st.badge(j.band, color=BAND_COLORS.get(j.band, "gray"))  # type: ignore[arg-type]
+        provenance_badge(j)
+    if j.fallback_reason:
+        st.warning(md_escape(f"The LLM judge was unavailable, so this is the embedding score: {j.fallback_reason}"))
+    note = getattr(j, "disagreement_note", None)
+    if note:
+        st.info(md_escape(str(note)), icon=":material/balance:")
+
+
+def highlighted_answer(j: Judgement) -> str:
+    """The answer as graded, sentence by sentence, with each evidence sentence highlighted and
+    followed by the numbers of the key points it earned (the numbers of `key_points_hit`)."""
+    earned: dict[int, list[int]] = {}
+    for n, k in enumerate((k for k in j.key_points if k.hit), start=1):
+        if k.evidence_index is not None:
+            earned.setdefault(k.evidence_index, []).append(n)
+    parts = []
+    for i, sentence in enumerate(j.sentences):
+        if i in earned:
+            marks = ",".join(str(n) for n in earned[i])
+            parts.append(f":green-background[{md_escape(sentence)}] :green[**\\[{marks}\\]**]")
+        else:
+            parts.append(md_escape(sentence))
+    return " ".join(parts)
+
+
+def show_judgement(j: Judgement, question: Question, key: str, show_model_answer: bool = True) -> None:
+    """The answer with its evidence, key points hit and missed, feedback, the model answer."""
+    if not j.valid:
+        st.warning(md_escape(f"Not graded (score 0): {j.reason}"), icon=":material/block:")
+    if j.sentences:
+        st.markdown("**Your answer, with the sentences that earned key points highlighted**")
+        with st.container(border=True, key=widget_key("evidence", key)):
+            st.markdown(highlighted_answer(j))
+    hit = [k for k in j.key_points if k.hit]
+    missed_must = [k for k in j.key_points if not k.hit and k.weight == "must"]
+    missed_nice = [k for k in j.key_points if not k.hit and k.weight == "nice"]
+    if j.key_points:
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**Key points covered ({len(hit)} of {len(j.key_points)})**")
+            if not hit:
+                st.caption("None yet.")
+            for n, k in enumerate(hit, start=1):
+                st.markdown(f":green[**\\[{n}\\]**] {md_escape(k.text)} :gray[({k.weight})]")
+                if k.evidence:
+                    st.caption(md_escape(f"“{k.evidence}”"))
+        with right:
+            st.markdown(f"**Key points missed ({len(missed_must) + len(missed_nice)})**")
+            if not missed_must and not missed_nice:
+                st.caption("None: every key point is covered.")
+            for k in missed_must:
+                st.markdown(f":red[**must**] {md_escape(k.text)}")
+            for k in missed_nice:
+                st.markdown(f":orange[nice] {md_escape(k.text)}")
+    elif j.missed:
+        st.markdown("**Must-have points to cover**")
+        for text in j.missed:
+            st.markdown(f"- {md_escape(text)}")
+    if j.feedback:
+        st.markdown("**Feedback**")
+        for note in j.feedback:
+            st.markdown(f"- {md_escape(note)}")
+    if j.criteria:
+        st.markdown("**Rubric (LLM judge)**")
+        st.dataframe(
+            [
+                {"criterion": c.name, "score": f"{c.score:g} / {c.max_score:g}", "why": c.justification}
+                for c in j.criteria
+            ],
+            hide_index=True,
+        )
+    outline = getattr(j, "outline", None) or []
+    if outline:
+        st.markdown("**A stronger answer would**")
+        for item in outline:
+            st.markdown(f"- {md_escape(str(item))}")
+    if show_model_answer:
+        with st.expander("Model answer", expanded=False):
+            st.markdown(md_escape(question.reference_answer))
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)

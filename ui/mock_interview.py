@@ -1,0 +1,256 @@
+"""Mock interview: timed questions, no feedback until the end, then the report."""
+
+from __future__ import annotations
+
+import time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from simulator import SimulatorError
+from simulator.interview import MockInterview, MockReport, QuestionFilter, format_duration, start_mock
+from ui.common import (
+    BAND_COLORS,
+    answer_meter,
+    category_title,
+    corpus,
+    grade_fn,
+    md_escape,
+    question_badges,
+    runtime,
+    score_header,
+    show_judgement,
+    wait_ready,
+    widget_key,
+)
+
+MOCK = "_mock"  # the running interview, owned by this page
+ERROR = "_mock_error"
+TIME_CHOICES = [30, 60, 90, 120, 180, 240, 300, 420, 600]
+# When the browser's countdown did not submit (a sleeping tab, scripts blocked), the next page
+# run does, once the deadline is this far behind: the browser's own submission wins a close race.
+SERVER_GRACE_S = 3.0
+
+
+def _answer_key(interview: MockInterview) -> str:
+    return widget_key("mock-answer", interview.id, interview.index)
+
+
+def _submit(interview_id: str, index: int, text: str | None, timed_out: bool | None = None) -> None:
+    """Grade and save the current answer, unless it was already submitted (double click, race)."""
+    interview: MockInterview | None = st.session_state.get(MOCK)
+    if interview is None or interview.id != interview_id or interview.index != index or interview.finished:
+        return
+    rt = runtime()
+    try:
+        interview.submit(grade_fn(rt.engine), rt.history, rt.engine.corpus, text or "", timed_out=timed_out)
+    except SimulatorError as exc:
+        st.session_state[ERROR] = str(exc)
+
+
+def _on_submit(interview_id: str, index: int, answer_key: str) -> None:
+    _submit(interview_id, index, st.session_state.get(answer_key))
+
+
+def _on_expired(interview_id: str, index: int, clock_key: str) -> None:
+    """The countdown reached zero in the browser: it sends the answer as it stands in the box."""
+    result = st.session_state.get(clock_key)
+    _submit(interview_id, index, getattr(result, "expired", None), timed_out=True)
+
+
+def _on_stop(interview_id: str) -> None:
+    interview: MockInterview | None = st.session_state.get(MOCK)
+    if interview is not None and interview.id == interview_id:
+        interview.stop()
+
+
+def setup() -> None:
+    bank = corpus()
+    st.title("Mock interview")
+    st.markdown(
+        "A timed run of questions mixing concepts and scenarios, as in a real interview. "
+        "Scores and feedback come at the end; every answer is saved as soon as you submit it. "
+        "When the time for a question runs out, your answer is submitted as it stands."
+    )
+    cats = sorted({q.category for q in bank.questions})
+    with st.form("mock_setup"):
+        left, right = st.columns(2)
+        n = left.number_input("Number of questions", min_value=1, max_value=15, value=5, step=1, key="mock_n")
+        seconds = right.select_slider(
+            "Time per question", options=TIME_CHOICES, value=180, format_func=format_duration, key="mock_seconds"
+        )
+        categories = left.multiselect(
+            "Categories (any if empty)", cats, format_func=lambda c: category_title(bank, c), key="mock_categories"
+        )
+        difficulties = right.multiselect(
+            "Difficulty (any if empty)", ["easy", "medium", "hard"], key="mock_difficulties"
+        )
+        start = st.form_submit_button("Start the interview", type="primary")
+    if start:
+        wait_ready()  # the model loads before the first clock starts, not during it
+        flt = QuestionFilter(categories=tuple(categories), difficulties=tuple(difficulties))
+        interview = start_mock(bank, int(n), int(seconds), flt)
+        if not interview.slots:
+            st.warning("No question matches these filters: widen them.")
+            return
+        st.session_state[MOCK] = interview
+        st.session_state.pop(ERROR, None)
+        st.rerun()
+
+
+def running(interview: MockInterview) -> None:
+    bank = corpus()
+    now = time.time()
+    slot = interview.start_current(now)
+    assert slot is not None and slot.started_at is not None
+    answer_key = _answer_key(interview)
+    if now - slot.started_at > interview.seconds_per_question + SERVER_GRACE_S:
+        _submit(interview.id, interview.index, st.session_state.get(answer_key), timed_out=True)
+        st.rerun()
+
+    question = bank.get(slot.question_id)
+    total = len(interview.slots)
+    st.progress(interview.index / total, text=f"Question {interview.index + 1} of {total}")
+    if error := st.session_state.pop(ERROR, None):
+        st.error(md_escape(error))
+    st.subheader(md_escape(question.prompt))
+    question_badges(question, bank)
+    st.text_area(
+        "Your answer",
+        key=answer_key,
+        height=260,
+        max_chars=20_000,
+        placeholder="Answer as you would out loud. The answer is submitted as it stands when the time is up.",
+    )
+    clock_key = widget_key("mock-clock", interview.id, interview.index)
+    answer_meter(
+        answer_key,
+        key=clock_key,
+        remaining_s=interview.remaining(now),
+        on_expired=_on_expired,
+        args=(interview.id, interview.index, clock_key),
+    )
+    cols = st.columns([1, 1, 3])
+    last = interview.index == total - 1
+    cols[0].button(
+        "Finish" if last else "Submit answer",
+        type="primary",
+        key=widget_key("mock-submit", interview.id, interview.index),
+        on_click=_on_submit,
+        args=(interview.id, interview.index, answer_key),
+    )
+    cols[1].button("End interview", key="mock-stop", on_click=_on_stop, args=(interview.id,))
+    st.caption(f"{format_duration(interview.seconds_per_question)} per question · no feedback until the end")
+
+
+def _chart(report: MockReport) -> alt.Chart:
+    data = pd.DataFrame(
+        [
+            {
+                "question": f"Q{r.number}",
+                "score": r.score,
+                "band": r.band,
+                "category": r.category,
+                "prompt": r.prompt,
+            }
+            for r in report.rows
+        ]
+    )
+    bands = [b for b in BAND_COLORS if b in set(data["band"])]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("question:N", sort=None, title=None),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title="score"),
+            color=alt.Color("band:N", scale=alt.Scale(domain=bands, range=[_hex(b) for b in bands])),
+            tooltip=["question", "prompt", "category", "score", "band"],
+        )
+        .properties(height=260)
+    )
+
+
+def _hex(band: str) -> str:
+    return {"excellent": "#21a366", "good": "#1c83e1", "partial": "#ff8700", "weak": "#e03c31"}.get(band, "#a3a8b8")
+
+
+def report_view(interview: MockInterview) -> None:
+    bank = corpus()
+    report = interview.report(bank)
+    st.title("Mock interview report")
+    used = sum(r.seconds_used or 0 for r in report.rows)
+    cols = st.columns(3)
+    cols[0].metric("Overall", f"{report.overall:.1f} / 10")
+    cols[1].metric("Answered", f"{report.answered} of {len(report.rows)}")
+    cols[2].metric("Time used", format_duration(used))
+    if report.strongest:
+        line = f"Strongest category: **{md_escape(report.strongest.title)}** ({report.strongest.score:.1f})"
+        if report.weakest:
+            line += f" · weakest: **{md_escape(report.weakest.title)}** ({report.weakest.score:.1f})"
+        st.markdown(line)
+    st.altair_chart(_chart(report), width="stretch")
+    st.dataframe(
+        [
+            {
+                "#": r.number,
+                "question": r.prompt,
+                "category": category_title(bank, r.category),
+                "kind": r.kind,
+                "score": r.score,
+                "band": r.band,
+                "time": (format_duration(r.seconds_used) if r.seconds_used is not None else "not reached")
+                + (" (time ran out)" if r.timed_out else ""),
+                "key points": f"{r.key_points_hit}/{r.key_points_total}",
+            }
+            for r in report.rows
+        ],
+        hide_index=True,
+        key="mock_report_table",
+    )
+    stamp = time.strftime("%Y%m%d-%H%M", time.localtime(report.created_at))
+    downloads = st.columns([1, 1, 1, 2])
+    downloads[0].download_button(
+        "Report (Markdown)", report.to_markdown(), f"mock-interview-{stamp}.md", "text/markdown", key="dl_md"
+    )
+    downloads[1].download_button(
+        "Attempts (JSON)", report.to_json(), f"mock-interview-{stamp}.json", "application/json", key="dl_json"
+    )
+    downloads[2].download_button(
+        "Attempts (CSV)", report.to_csv(), f"mock-interview-{stamp}.csv", "text/csv", key="dl_csv"
+    )
+    st.subheader("Question by question")
+    tabs = st.tabs([f"Q{r.number} · {r.score:.1f}" for r in report.rows])
+    for tab, row, slot in zip(tabs, report.rows, interview.slots):
+        with tab:
+            st.markdown(f"**{md_escape(row.prompt)}**")
+            if slot.judgement is None:
+                st.caption("Not reached.")
+                with st.expander("Model answer"):
+                    st.markdown(md_escape(row.reference_answer))
+                continue
+            if slot.timed_out:
+                st.caption("Time ran out: this answer was submitted as it stood.")
+            score_header(slot.judgement)
+            show_judgement(slot.judgement, bank.get(row.question_id), key=f"mock-{slot.attempt_id}")
+            if slot.judgement.follow_up:
+                st.info(md_escape(f"Follow-up to prepare: {slot.judgement.follow_up}"), icon=":material/forum:")
+    if st.button("Start a new interview", type="primary", key="mock_new"):
+        st.session_state.pop(MOCK, None)
+        st.rerun()
+
+
+def main() -> None:
+    interview: MockInterview | None = st.session_state.get(MOCK)
+    if interview is None:
+        setup()
+    elif interview.finished:
+        report_view(interview)
+    else:
+        running(interview)
+    rt = runtime()
+    if not rt.ready.is_set():
+        wait_ready(rt)
+
+
+main()

@@ -1,0 +1,306 @@
+"""Practice: pick a question, answer it, see the judgement and its evidence, answer the follow-up."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from simulator import SimulatorError
+from simulator.history import Attempt, Mode
+from simulator.interview import QuestionFilter, answer_question, rank_for_job, select, surprise
+from ui.common import (
+    answer_meter,
+    category_title,
+    corpus,
+    grade_fn,
+    md_escape,
+    question_badges,
+    runtime,
+    score_header,
+    session_id,
+    show_judgement,
+    wait_ready,
+    widget_key,
+)
+
+STATE = "_practice"  # owned by this page, never by a widget
+TARGET = "_practice_target"  # set by other pages: (question id, mode) to open here
+JOB_RESULTS = 15
+
+
+@dataclass
+class PracticeState:
+    question_id: str
+    mode: Mode = "practice"
+    attempts: list[Attempt] = field(default_factory=list)
+    follow_ups: dict[int, list[Attempt]] = field(default_factory=dict)
+    retrying: bool = False
+    round: int = 0
+    shown_at: float = field(default_factory=time.time)
+    ranked: list[tuple[str, float]] = field(default_factory=list)
+    recent: list[str] = field(default_factory=list)
+
+    def answer_key(self) -> str:
+        return widget_key("answer", self.question_id, self.round)
+
+
+def open_question(question_id: str, mode: Mode = "practice") -> None:
+    """Show another question (keeps the job-description ranking and the recent list)."""
+    old: PracticeState | None = st.session_state.get(STATE)
+    state = PracticeState(question_id, mode)
+    if old is not None:
+        state.ranked = old.ranked
+        state.recent = [*old.recent, old.question_id][-20:]
+    st.session_state[STATE] = state
+    st.query_params["q"] = question_id
+
+
+def _filters() -> QuestionFilter:
+    bank = corpus()
+    cats = sorted({q.category for q in bank.questions})
+    packs = [p.pack for p in bank.packs]
+    with st.sidebar:
+        st.subheader("Choose a question")
+        flt = QuestionFilter(
+            categories=tuple(
+                st.multiselect(
+                    "Category", cats, format_func=lambda c: category_title(bank, c), key="pf_category"
+                )
+            ),
+            difficulties=tuple(st.multiselect("Difficulty", ["easy", "medium", "hard"], key="pf_difficulty")),
+            kinds=tuple(st.multiselect("Kind", ["concept", "scenario", "design", "behavioral"], key="pf_kind")),
+            packs=tuple(st.multiselect("Pack", packs, key="pf_pack")) if len(packs) > 1 else (),
+        )
+    return flt
+
+
+def _on_pick() -> None:
+    picked = st.session_state.get("pick_question")
+    state: PracticeState | None = st.session_state.get(STATE)
+    if picked and (state is None or picked != state.question_id):
+        open_question(str(picked))
+
+
+def _chooser(flt: QuestionFilter, state: PracticeState) -> None:
+    bank = corpus()
+    matching = select(bank, flt)
+    with st.sidebar:
+        if st.button("Surprise me", icon=":material/casino:", width="stretch", key="surprise"):
+            q = surprise(bank, flt, avoid={state.question_id, *state.recent})
+            if q is None:
+                st.warning("No question matches these filters.")
+            else:
+                open_question(q.id)
+                st.rerun()
+        ranked = [qid for qid, _ in state.ranked if qid in bank.pack_of]
+        options = ranked or [q.id for q in matching]
+        if state.question_id not in options:
+            options = [state.question_id, *options]
+        sims = dict(state.ranked)
+        st.session_state["pick_question"] = state.question_id
+
+        def label(qid: str) -> str:
+            q = bank.get(qid)
+            match = f"{sims[qid]:.0%} match · " if qid in sims else ""
+            return f"{match}{category_title(bank, q.category)}: {q.prompt}"
+
+        st.selectbox(
+            f"Question ({len(options)} {'ranked for the job' if ranked else 'matching'})",
+            options,
+            format_func=label,
+            key="pick_question",
+            on_change=_on_pick,
+        )
+        with st.expander("Match a job description", expanded=bool(state.ranked)):
+            text = st.text_area(
+                "Paste a job description",
+                key="job_description",
+                height=160,
+                placeholder="We are hiring an ML platform engineer to run Kubernetes, Kubeflow and drift monitoring…",
+            )
+            cols = st.columns(2)
+            if cols[0].button("Rank questions", key="rank_job", type="primary"):
+                if not (text or "").strip():
+                    st.warning("Paste a job description first.")
+                    return
+                engine = wait_ready()
+                hits = rank_for_job(engine.store, bank, text or "", flt, n=JOB_RESULTS)
+                if hits:
+                    state.ranked = [(r.question.id, r.similarity) for r in hits]
+                    open_question(hits[0].question.id)
+                    st.rerun()
+                st.warning("No question matched: paste more of the description.")
+            if state.ranked and cols[1].button("Clear", key="clear_job"):
+                state.ranked = []
+                st.rerun()
+
+
+def _grade(state: PracticeState, text: str) -> None:
+    engine = wait_ready()
+    bank = corpus()
+    try:
+        attempt = answer_question(
+            grade_fn(engine),
+            runtime().history,
+            bank.get(state.question_id),
+            text,
+            session_id=session_id(),
+            mode=state.mode,
+            answer_seconds=round(time.time() - state.shown_at, 1),
+        )
+    except SimulatorError as exc:
+        st.error(md_escape(str(exc)))
+        return
+    state.attempts.append(attempt)
+    state.retrying = False
+
+
+def _answer_box(state: PracticeState, with_previous: bool) -> None:
+    key = state.answer_key()
+    box, side = st.columns([3, 2]) if with_previous else (st.container(), None)
+    with box:
+        text = st.text_area(
+            "Your answer",
+            key=key,
+            height=220,
+            max_chars=20_000,
+            placeholder="Answer as you would out loud: define, explain why, give an example.",
+        )
+        answer_meter(key, key=widget_key("meter", key))
+        if st.button("Grade my answer", type="primary", key=widget_key("grade", key)):
+            _grade(state, text or "")
+            st.rerun()
+    if side is not None:
+        with side:
+            last = state.attempts[-1]
+            st.markdown(f"**Attempt {len(state.attempts)}: {last.score:.1f} / 10 ({last.judgement.band})**")
+            with st.container(border=True, height=260):
+                st.markdown(md_escape(last.answer))
+            hits = sum(k.hit for k in last.judgement.key_points)
+            st.caption(f"Covered {hits} of {len(last.judgement.key_points)} key points.")
+
+
+def _comparison(state: PracticeState) -> None:
+    """Earlier attempts beside the latest: scores and what each covered."""
+    shown = state.attempts[-4:]
+    cols = st.columns(len(shown))
+    first = len(state.attempts) - len(shown) + 1
+    for i, (col, attempt) in enumerate(zip(cols, shown)):
+        prev = state.attempts[first + i - 2] if first + i >= 2 else None
+        delta = None if prev is None else attempt.score - prev.score
+        with col, st.container(border=True):
+            st.metric(f"Attempt {first + i}", f"{attempt.score:.1f}", delta=None if delta is None else f"{delta:+.1f}")
+            hits = sum(k.hit for k in attempt.judgement.key_points)
+            st.caption(f"{attempt.judgement.band} · {hits}/{len(attempt.judgement.key_points)} key points")
+            with st.popover("Answer"):
+                st.markdown(md_escape(attempt.answer))
+
+
+def _follow_up(state: PracticeState, attempt: Attempt) -> None:
+    j = attempt.judgement
+    if not j.follow_up:
+        return
+    st.markdown("**Follow-up question**")
+    st.info(md_escape(j.follow_up), icon=":material/forum:")
+    done = state.follow_ups.get(attempt.id, [])
+    for n, fa in enumerate(done, start=1):
+        with st.container(border=True):
+            st.markdown(md_escape(f"Follow-up answer {n}: {fa.score:.1f} / 10 ({fa.judgement.band})"))
+            newly = [k for k in fa.judgement.key_points if k.hit and k.text not in _hit_texts(attempt)]
+            if newly:
+                st.markdown("Now covered:")
+                for k in newly:
+                    st.markdown(f"- {md_escape(k.text)}")
+                    if k.evidence:
+                        st.caption(md_escape(f"“{k.evidence}”"))
+            elif not fa.judgement.valid:
+                st.caption(md_escape(f"Not graded: {fa.judgement.reason}"))
+            else:
+                st.caption("No new key point covered.")
+    key = widget_key("follow-up", attempt.id, len(done))
+    text = st.text_area("Your answer to the follow-up", key=key, height=120)
+    answer_meter(key, key=widget_key("meter", key))
+    if st.button("Answer the follow-up", key=widget_key("grade", key)):
+        engine = wait_ready()
+        try:
+            fa = answer_question(
+                grade_fn(engine),
+                runtime().history,
+                corpus().get(state.question_id),
+                text or "",
+                session_id=session_id(),
+                mode="follow-up",
+                prompt=j.follow_up,
+                parent_id=attempt.id,
+            )
+        except SimulatorError as exc:
+            st.error(md_escape(str(exc)))
+            return
+        state.follow_ups.setdefault(attempt.id, []).append(fa)
+        st.rerun()
+
+
+def _hit_texts(attempt: Attempt) -> set[str]:
+    return {k.text for k in attempt.judgement.key_points if k.hit}
+
+
+def _try_again(state: PracticeState) -> None:
+    state.round += 1
+    state.retrying = True
+    state.shown_at = time.time()
+    st.session_state[state.answer_key()] = state.attempts[-1].answer  # start from the last answer
+
+
+def main() -> None:
+    bank = corpus()
+    target = st.session_state.pop(TARGET, None)
+    asked = st.query_params.get("q")
+    state: PracticeState | None = st.session_state.get(STATE)
+    if target:
+        open_question(*target)
+    elif asked and asked in bank.pack_of and (state is None or state.question_id != asked):
+        open_question(asked)
+    elif state is None or state.question_id not in bank.pack_of:
+        first = surprise(bank)
+        if first is None:
+            st.error("The question bank is empty: add a pack on the Question bank page.")
+            return
+        open_question(first.id)
+    state = st.session_state[STATE]
+    question = bank.get(state.question_id)
+
+    flt = _filters()
+    _chooser(flt, state)
+
+    st.caption("Practice" + (" · review from your queue" if state.mode == "review" else ""))
+    st.subheader(md_escape(question.prompt))
+    question_badges(question, bank)
+
+    if not state.attempts or state.retrying:
+        _answer_box(state, with_previous=bool(state.attempts))
+    if state.attempts and not state.retrying:
+        latest = state.attempts[-1]
+        if len(state.attempts) > 1:
+            _comparison(state)
+        prev = state.attempts[-2].score if len(state.attempts) > 1 else None
+        score_header(latest.judgement, None if prev is None else latest.score - prev)
+        show_judgement(latest.judgement, question, key=str(latest.id))
+        _follow_up(state, latest)
+        cols = st.columns([1, 1, 4])
+        if cols[0].button("Try again", icon=":material/replay:", key="try_again"):
+            _try_again(state)
+            st.rerun()
+        if cols[1].button("Next question", icon=":material/skip_next:", key="next_question"):
+            q = surprise(bank, flt, avoid={state.question_id, *state.recent})
+            if q is not None:
+                open_question(q.id)
+                st.rerun()
+
+    rt = runtime()
+    if not rt.ready.is_set():
+        wait_ready(rt)  # last on the page: the question is readable while the model loads
+
+
+main()

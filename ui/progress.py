@@ -1,0 +1,174 @@
+"""Progress: scores over time, mastery per category, most-missed key points, the review queue."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from simulator.history import LEITNER_DAYS, attempts_csv, attempts_json
+from simulator.interview import format_duration
+from ui.common import PRACTICE_PAGE, category_title, corpus, md_escape, runtime
+
+REVIEW_SHOWN = 10
+
+
+def _when(due_at: float, now: float) -> str:
+    if due_at <= now:
+        return "due now"
+    left = due_at - now
+    return f"due in {left / 86400:.0f} days" if left >= 86400 * 1.5 else f"due in {format_duration(left)}"
+
+
+def _review(qid: str) -> None:
+    st.session_state["_practice_target"] = (qid, "review")
+
+
+def main() -> None:
+    bank = corpus()
+    history = runtime().history
+    st.title("Progress")
+    points = history.score_history()
+    if not points:
+        st.info("No attempts yet: answer a question on the Practice page or run a mock interview.")
+        return
+    now = time.time()
+    mastery = history.mastery()
+    queue = history.review_queue()
+    due = [item for item in queue if item.is_due(now)]
+    latest: dict[str, float] = {}
+    for p in points:
+        latest[p.question_id] = p.score
+    cols = st.columns(4)
+    cols[0].metric("Answers", len(points))
+    cols[1].metric("Questions practised", f"{len(latest)} of {len(bank.questions)}")
+    cols[2].metric("Average latest score", f"{sum(latest.values()) / len(latest):.1f} / 10")
+    cols[3].metric("Reviews due", len(due))
+
+    st.subheader("Scores over time")
+    frame = pd.DataFrame(
+        {
+            "when": [datetime.fromtimestamp(p.created_at) for p in points],
+            "score": [p.score for p in points],
+            "mode": [p.mode for p in points],
+            "question": [p.question_id for p in points],
+            "category": [category_title(bank, p.category) for p in points],
+        }
+    )
+    frame["attempt"] = range(1, len(frame) + 1)
+    base = alt.Chart(frame).encode(
+        x=alt.X("when:T", title=None),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10])),
+    )
+    line = base.mark_line(color="#a3a8b8").transform_window(
+        rolling="mean(score)", frame=[-4, 0]
+    ).encode(y=alt.Y("rolling:Q", title="score (points; line: mean of the last 5)"))
+    dots = base.mark_circle(size=70).encode(
+        color=alt.Color("mode:N"), tooltip=["attempt", "when:T", "question", "category", "mode", "score"]
+    )
+    st.altair_chart(line + dots, width="stretch")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Mastery by category")
+        st.caption("The mean of the latest score of each question you answered in the category.")
+        mframe = pd.DataFrame(
+            [
+                {
+                    "category": category_title(bank, m.category),
+                    "mastery": m.mastery,
+                    "questions": m.questions,
+                    "attempts": m.attempts,
+                }
+                for m in mastery
+            ]
+        )
+        chart = (
+            alt.Chart(mframe)
+            .mark_bar()
+            .encode(
+                x=alt.X("mastery:Q", scale=alt.Scale(domain=[0, 10])),
+                y=alt.Y("category:N", sort="-x", title=None),
+                color=alt.Color("mastery:Q", scale=alt.Scale(domain=[0, 10], scheme="redyellowgreen"), legend=None),
+                tooltip=["category", "mastery", "questions", "attempts"],
+            )
+            .properties(height=max(120, 28 * len(mframe)))
+        )
+        st.altair_chart(chart, width="stretch")
+    with right:
+        st.subheader("Key points missed most often")
+        missed = history.most_missed(10)
+        if not missed:
+            st.caption("No key point missed yet.")
+        else:
+            st.dataframe(
+                [
+                    {
+                        "key point": m.text,
+                        "weight": m.weight,
+                        "missed": f"{m.missed} of {m.seen}",
+                        "question": bank.get(m.question_id).prompt if m.question_id in bank.pack_of else m.question_id,
+                    }
+                    for m in missed
+                ],
+                hide_index=True,
+                key="missed_table",
+            )
+
+    st.subheader("Review queue")
+    boxes = ", ".join(f"box {i + 1}: {d:g} d" for i, d in enumerate(LEITNER_DAYS))
+    st.caption(
+        "Spaced repetition with Leitner boxes: missing a must-have point puts a question in box 1; "
+        f"covering every must-have point moves it up a box ({boxes}); after the last box it leaves the queue."
+    )
+    if not queue:
+        st.caption("Empty: no must-have point missed lately.")
+    for item in queue[:REVIEW_SHOWN]:
+        if item.question_id not in bank.pack_of:
+            continue
+        q = bank.get(item.question_id)
+        with st.container(border=True):
+            cols = st.columns([5, 1], vertical_alignment="center")
+            with cols[0]:
+                st.markdown(f"**{md_escape(q.prompt)}**")
+                st.caption(
+                    md_escape(
+                        f"Box {item.box} · {_when(item.due_at, now)} · missed: "
+                        + ("; ".join(item.missed) or "the answer was not gradable")
+                    )
+                )
+            if cols[1].button(
+                "Review now", key=f"review-{q.id}", type="primary" if item.is_due(now) else "secondary",
+                on_click=_review, args=(q.id,),
+            ):
+                st.switch_page(PRACTICE_PAGE)
+    if len(queue) > REVIEW_SHOWN:
+        st.caption(f"…and {len(queue) - REVIEW_SHOWN} more.")
+
+    with st.expander("Recent answers and exports"):
+        recent = history.attempts(limit=200)
+        st.dataframe(
+            [
+                {
+                    "when": time.strftime("%Y-%m-%d %H:%M", time.localtime(a.created_at)),
+                    "mode": a.mode,
+                    "question": a.prompt,
+                    "score": a.score,
+                    "band": a.judgement.band,
+                    "judge": a.judgement.judge,
+                }
+                for a in reversed(recent)
+            ],
+            hide_index=True,
+            key="recent_table",
+        )
+        everything = history.attempts()
+        cols = st.columns([1, 1, 3])
+        cols[0].download_button("All attempts (JSON)", attempts_json(everything), "history.json", "application/json")
+        cols[1].download_button("All attempts (CSV)", attempts_csv(everything), "history.csv", "text/csv")
+
+
+main()

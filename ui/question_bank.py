@@ -1,0 +1,171 @@
+"""Question bank: browse and search the packs by meaning, open a question, import a pack."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator import SimulatorError
+from simulator.bank import accepted_suffixes, add_pack, importers_available, preview_import
+from simulator.corpus import Question
+from simulator.interview import QuestionFilter, search, select
+from ui.common import (
+    PRACTICE_PAGE,
+    category_title,
+    corpus,
+    md_escape,
+    question_badges,
+    reload_runtime,
+    runtime,
+    wait_ready,
+)
+
+SEARCH_RESULTS = 25
+
+
+def _practise(qid: str) -> None:
+    st.session_state["_practice_target"] = (qid, "practice")
+
+
+def _details(q: Question) -> None:
+    bank = corpus()
+    with st.container(border=True, key="question_details"):
+        st.subheader(md_escape(q.prompt))
+        question_badges(q, bank)
+        st.caption(md_escape(f"id: {q.id}"))
+        if q.needs_review:
+            st.warning(md_escape("Guessed by an importer, to be reviewed: " + ", ".join(q.needs_review)))
+        st.markdown("**Reference answer**")
+        st.markdown(md_escape(q.reference_answer))
+        st.markdown("**Key points**")
+        for k in q.key_points:
+            tag = ":red[**must**]" if k.weight == "must" else ":orange[nice]"
+            st.markdown(f"{tag} {md_escape(k.text)}")
+        if q.follow_ups:
+            st.markdown("**Follow-ups**")
+            for f in q.follow_ups:
+                st.markdown(f"- {md_escape(f)}")
+        if q.tags:
+            st.caption(md_escape("Tags: " + ", ".join(q.tags)))
+        if q.sources:
+            st.markdown("**Sources**")
+            for s in q.sources:
+                st.markdown(f"- {md_escape(s)}")
+        if st.button(
+            "Practise this question", type="primary", key="practise_selected", on_click=_practise, args=(q.id,)
+        ):
+            st.switch_page(PRACTICE_PAGE)
+
+
+def browse() -> None:
+    bank = corpus()
+    st.title("Question bank")
+    st.caption(
+        f"{len(bank.questions)} questions in {len(bank.packs)} packs, "
+        f"{len({q.category for q in bank.questions})} categories."
+    )
+    query = st.text_input(
+        "Search by meaning", key="bank_query", placeholder="e.g. rolling back a bad model release"
+    )
+    cats = sorted({q.category for q in bank.questions})
+    cols = st.columns(4)
+    flt = QuestionFilter(
+        categories=tuple(
+            cols[0].multiselect("Category", cats, format_func=lambda c: category_title(bank, c), key="bank_category")
+        ),
+        difficulties=tuple(cols[1].multiselect("Difficulty", ["easy", "medium", "hard"], key="bank_difficulty")),
+        kinds=tuple(cols[2].multiselect("Kind", ["concept", "scenario", "design", "behavioral"], key="bank_kind")),
+        packs=tuple(cols[3].multiselect("Pack", [p.pack for p in bank.packs], key="bank_pack")),
+    )
+    if query and query.strip():
+        engine = wait_ready()
+        ranked = search(engine.store, bank, query, flt, n=SEARCH_RESULTS)
+        questions = [r.question for r in ranked]
+        match = {r.question.id: r.similarity for r in ranked}
+        st.caption(f"The {len(questions)} questions nearest in meaning to your search, best first.")
+    else:
+        questions = select(bank, flt)
+        match = {}
+    rows = [
+        {
+            **({"match": f"{match[q.id]:.0%}"} if match else {}),
+            "question": q.prompt,
+            "category": category_title(bank, q.category),
+            "difficulty": q.difficulty,
+            "kind": q.kind,
+            "pack": bank.pack_of.get(q.id, ""),
+        }
+        for q in questions
+    ]
+    st.caption("Select a row to open the question.")
+    event = st.dataframe(
+        rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="bank_table", height=360
+    )
+    selected = event.selection.rows if event is not None else []  # type: ignore[union-attr]
+    if selected and selected[0] < len(questions):
+        _details(questions[selected[0]])
+
+
+def importer() -> None:
+    st.subheader("Import a pack")
+    kinds = "a YAML pack, a markdown prep sheet (Q:/A:) or a CSV (question,answer,…)"
+    if not importers_available():
+        kinds = "a YAML pack (markdown and CSV import arrive with the importers)"
+    st.caption(f"Upload {kinds}. It is validated first; nothing is added until you confirm.")
+    upload = st.file_uploader(
+        "Pack file",
+        type=[s.lstrip(".") for s in accepted_suffixes()],
+        key=f"pack_upload_{st.session_state.get('_upload_round', 0)}",  # a new key empties the uploader
+        max_upload_size=5,
+    )
+    if upload is None:
+        return
+    rt = runtime()
+    bank = corpus()
+    settings = rt.engine.settings
+    try:
+        engine = wait_ready() if not upload.name.lower().endswith((".yaml", ".yml")) else rt.engine
+        preview = preview_import(
+            upload.name, upload.getvalue(), bank, settings.corpus_dir, settings.home / "tmp", engine.embedder
+        )
+    except SimulatorError as exc:
+        st.error(md_escape(str(exc)), icon=":material/error:")
+        return
+    pack = preview.pack
+    st.markdown(md_escape(f"{pack.title} ({pack.pack}): {len(pack.questions)} questions"))
+    for message in preview.errors:
+        st.error(md_escape(message), icon=":material/error:")
+    if preview.warnings:
+        with st.expander(f"{len(preview.warnings)} warnings", expanded=not preview.errors):
+            for message in preview.warnings:
+                st.markdown(f"- {md_escape(message)}")
+    st.dataframe(
+        [{"id": q.id, "question": q.prompt, "category": q.category, "kind": q.kind} for q in pack.questions],
+        hide_index=True,
+        key="import_preview",
+    )
+    if preview.ok and st.button(
+        f"Add {len(pack.questions)} questions to the bank", type="primary", key="import_confirm"
+    ):
+        try:
+            path = add_pack(preview, settings.corpus_dir)
+        except SimulatorError as exc:
+            st.error(md_escape(str(exc)))
+            return
+        reload_runtime()
+        st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
+        st.session_state["_bank_notice"] = f"Added {len(pack.questions)} questions to {path}."
+        st.rerun()
+
+
+def main() -> None:
+    if notice := st.session_state.pop("_bank_notice", None):
+        st.success(md_escape(notice))
+    browse()
+    st.divider()
+    importer()
+    rt = runtime()
+    if not rt.ready.is_set():
+        wait_ready(rt)
+
+
+main()

@@ -1,0 +1,151 @@
+"""Settings: which judge grades, where the data lives, and resetting the history."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from simulator import Settings
+from simulator.config import LLMSettings
+from ui.common import corpus, llm_available, llm_settings, md_escape, runtime, secret
+
+EMBEDDING = "Embedding judge (offline)"
+LLM = "LLM judge (OpenAI-compatible server)"
+CONFIRM = "_confirm_reset"
+
+
+def _key_source() -> tuple[str | None, str]:
+    """The API key and where it came from; the key itself is never shown or stored."""
+    if key := secret("OPENAI_API_KEY"):
+        return key, "from st.secrets (OPENAI_API_KEY)"
+    if key := os.environ.get("OPENAI_API_KEY"):
+        return key, "from the environment (OPENAI_API_KEY)"
+    return None, "none set: fine for a local server; otherwise set OPENAI_API_KEY or add it to st.secrets"
+
+
+def _test_connection(llm: LLMSettings) -> tuple[bool, str]:
+    """One tiny request through the LLM judge's own check; (ok, sentence for the page)."""
+    engine = runtime().engine
+    check = getattr(engine, "test_connection", None)
+    if check is None:
+        try:
+            from simulator.grading.llm import check_connection as check
+        except ImportError:
+            return False, "This version has no LLM judge yet: grading stays with the embedding judge."
+    try:
+        return True, str(check(llm))
+    except Exception as exc:  # the judge's errors are sentences; anything else is shown as one
+        return False, str(exc) or type(exc).__name__
+
+
+def judge_section() -> None:
+    st.subheader("Judge")
+    engine = runtime().engine
+    supported = llm_available(engine)
+    current = llm_settings()
+    mode = st.radio(
+        "Who grades your answers",
+        [EMBEDDING, LLM],
+        index=1 if current is not None else 0,
+        key="judge_mode",
+        captions=[
+            "Sentence embeddings on this machine; nothing leaves it.",
+            "Rubric feedback from a chat model; the score stays bounded by the embedding evidence.",
+        ],
+    )
+    if mode == EMBEDDING:
+        if current is not None:
+            st.session_state.pop("_llm", None)
+            st.rerun()
+        st.caption("Grading is offline: no request leaves this machine.")
+        return
+    if not supported:
+        st.warning("This version cannot use an LLM judge yet: answers are graded by the embedding judge.")
+    settings = Settings()
+    key, source = _key_source()
+    with st.form("llm_form"):
+        base_url = st.text_input(
+            "Base URL",
+            value=(current.base_url if current else None) or secret("OPENAI_BASE_URL") or settings.llm_base_url or "",
+            placeholder="http://127.0.0.1:8088/v1",
+        )
+        model = st.text_input(
+            "Model",
+            value=(current.model if current else None) or secret("SIM_LLM_MODEL") or settings.llm_model or "",
+            placeholder="gpt-4o-mini, llama3.1:8b, …",
+        )
+        st.caption(md_escape(f"API key: {source}."))
+        cols = st.columns(2)
+        save = cols[0].form_submit_button("Use this judge", type="primary")
+        test = cols[1].form_submit_button("Test connection")
+    if save or test:
+        llm = settings.llm(base_url=base_url.strip() or None, model=model.strip() or None, api_key=key)
+        if not llm.configured:
+            st.error("Set both a base URL and a model.")
+            return
+        if save:
+            st.session_state["_llm"] = llm  # memory only: the key is never written anywhere
+            st.success(md_escape(f"Answers are now graded by {llm.model}; the embedding judge is the fallback."))
+        if test:
+            with st.spinner("Asking the server…"):
+                ok, message = _test_connection(llm)
+            (st.success if ok else st.error)(md_escape(message))
+    elif current is not None:
+        st.caption(md_escape(f"In use: {current.model} at {current.base_url}."))
+
+
+def data_section() -> None:
+    st.subheader("Data")
+    rt = runtime()
+    s = rt.engine.settings
+    bank = corpus()
+    st.markdown("Everything the app writes lives in the data directory (`SIM_HOME`):")
+    st.code(str(s.home.resolve()), language=None)
+    rows = [
+        {"what": "History (SQLite)", "where": str(rt.history.path.resolve())},
+        {"what": "Reference store (Chroma)", "where": s.chroma_url or str(s.chroma_dir.resolve())},
+        {"what": "Question packs", "where": str(s.corpus_dir.resolve())},
+    ]
+    st.dataframe(rows, hide_index=True, key="data_table")
+    st.caption(f"{len(bank.questions)} questions in {len(bank.packs)} packs; {rt.history.count()} answers in history.")
+
+
+def _ask_reset() -> None:
+    st.session_state[CONFIRM] = True
+
+
+def _cancel_reset() -> None:
+    st.session_state.pop(CONFIRM, None)
+
+
+def _do_reset() -> None:
+    deleted = runtime().history.reset()
+    st.session_state.pop(CONFIRM, None)
+    st.session_state["_reset_notice"] = f"History reset: {deleted} answers deleted."
+
+
+def reset_section() -> None:
+    st.subheader("Reset history")
+    if notice := st.session_state.pop("_reset_notice", None):
+        st.success(notice)
+    n = runtime().history.count()
+    if not st.session_state.get(CONFIRM):
+        st.button("Reset history…", key="reset_ask", on_click=_ask_reset, disabled=n == 0)
+        return
+    st.warning(f"Delete all {n} answers, your progress and the review queue? This cannot be undone.")
+    cols = st.columns([1, 1, 4])
+    cols[0].button(f"Delete {n} answers", type="primary", key="reset_confirm", on_click=_do_reset)
+    cols[1].button("Cancel", key="reset_cancel", on_click=_cancel_reset)
+
+
+def main() -> None:
+    st.title("Settings")
+    judge_section()
+    st.divider()
+    data_section()
+    st.divider()
+    reset_section()
+
+
+main()

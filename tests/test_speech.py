@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import httpx2
 import numpy as np
 import pytest
 from openai import OpenAI
@@ -280,21 +280,21 @@ class FakeLocal:
         return Transcript(text="local words", duration=clip.duration, engine=self.name)
 
 
-def _online(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[OpenAITranscriber, FakeLocal]:
+def _online(handler: Callable[[httpx2.Request], httpx2.Response]) -> tuple[OpenAITranscriber, FakeLocal]:
     settings = LLMSettings(base_url="http://stt.test/v1", model="whisper-1", api_key="sk-secret-123")
     client = OpenAI(
         base_url=settings.base_url,
         api_key=settings.api_key,
         max_retries=0,
         timeout=2,
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
     )
     local = FakeLocal()
     return OpenAITranscriber(settings, fallback=local, client=client), local
 
 
-def _raises(error: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
+def _raises(error: type[httpx2.TransportError]) -> Callable[[httpx2.Request], httpx2.Response]:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         raise error("transport fault", request=request)
 
     return handler
@@ -306,11 +306,11 @@ def good_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 def test_online_engine_parses_verbose_json(good_wav: bytes) -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(
+        return httpx2.Response(
             200,
             json={
                 "text": " Data drift means the distribution changes.",
@@ -336,18 +336,18 @@ def test_online_engine_parses_verbose_json(good_wav: bytes) -> None:
 @pytest.mark.parametrize(
     ("fault", "why"),
     [
-        (lambda r: httpx.Response(500, json={"error": {"message": "boom"}}), "HTTP 500"),
-        (lambda r: httpx.Response(404, text="no such route"), "HTTP 404"),
-        (lambda r: httpx.Response(200, text='{"text": "trunc'), "online transcription failed"),
-        (lambda r: httpx.Response(200, json={"text": "  "}), "ValueError"),
-        (lambda r: httpx.Response(200, json={"nothing": 1}), "online transcription failed"),
-        (_raises(httpx.ReadTimeout), "APITimeoutError"),
-        (_raises(httpx.ConnectError), "APIConnectionError"),
+        (lambda r: httpx2.Response(500, json={"error": {"message": "boom"}}), "HTTP 500"),
+        (lambda r: httpx2.Response(404, text="no such route"), "HTTP 404"),
+        (lambda r: httpx2.Response(200, text='{"text": "trunc'), "online transcription failed"),
+        (lambda r: httpx2.Response(200, json={"text": "  "}), "ValueError"),
+        (lambda r: httpx2.Response(200, json={"nothing": 1}), "online transcription failed"),
+        (_raises(httpx2.ReadTimeout), "APITimeoutError"),
+        (_raises(httpx2.ConnectError), "APIConnectionError"),
     ],
     ids=["500", "404", "truncated-json", "empty-text", "no-text", "timeout", "refused"],
 )
 def test_online_failures_fall_back_to_local(
-    fault: Callable[[httpx.Request], httpx.Response], why: str, good_wav: bytes
+    fault: Callable[[httpx2.Request], httpx2.Response], why: str, good_wav: bytes
 ) -> None:
     engine, local = _online(fault)
     transcript = engine.transcribe(good_wav)
@@ -357,8 +357,8 @@ def test_online_failures_fall_back_to_local(
 
 
 def test_online_engine_refuses_bad_audio_before_upload(tmp_path: Path) -> None:
-    calls: list[httpx.Request] = []
-    engine, local = _online(lambda r: calls.append(r) or httpx.Response(200, json={"text": "hallucinated"}))
+    calls: list[httpx2.Request] = []
+    engine, local = _online(lambda r: calls.append(r) or httpx2.Response(200, json={"text": "hallucinated"}))
     with pytest.raises(AudioError) as caught:
         engine.transcribe(silence(tmp_path / "silence.wav", 3.0))
     assert caught.value.reason == "silent" and calls == [] and local.calls == 0

@@ -10,6 +10,7 @@ import streamlit as st
 
 from simulator import SimulatorError
 from simulator.interview import MockInterview, MockReport, QuestionFilter, format_duration, start_mock
+from ui import voice
 from ui.common import (
     BAND_COLORS,
     answer_meter,
@@ -44,9 +45,13 @@ def _submit(interview_id: str, index: int, text: str | None, timed_out: bool | N
         return
     rt = runtime()
     try:
-        interview.submit(grade_fn(rt.engine), rt.history, rt.engine.corpus, text or "", timed_out=timed_out)
+        attempt = interview.submit(grade_fn(rt.engine), rt.history, rt.engine.corpus, text or "", timed_out=timed_out)
     except SimulatorError as exc:
         st.session_state[ERROR] = str(exc)
+        return
+    if attempt is not None:
+        key = widget_key("mock-answer", interview_id, index)
+        voice.remember(attempt.id, key, text or "", rt.engine.corpus.get(attempt.question_id))
 
 
 def _on_submit(interview_id: str, index: int, answer_key: str) -> None:
@@ -116,6 +121,7 @@ def running(interview: MockInterview) -> None:
         st.error(md_escape(error))
     st.subheader(md_escape(question.prompt))
     question_badges(question, bank)
+    voice.record(answer_key, question)  # before the box: its transcript fills it
     st.text_area(
         "Your answer",
         key=answer_key,
@@ -232,6 +238,7 @@ def report_view(interview: MockInterview) -> None:
             if slot.timed_out:
                 st.caption("Time ran out: this answer was submitted as it stood.")
             score_header(slot.judgement)
+            voice.show_delivery(slot.attempt_id)
             show_judgement(slot.judgement, bank.get(row.question_id), key=f"mock-{slot.attempt_id}")
             if slot.judgement.follow_up:
                 st.info(md_escape(f"Follow-up to prepare: {slot.judgement.follow_up}"), icon=":material/forum:")

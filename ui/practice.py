@@ -10,6 +10,7 @@ import streamlit as st
 from simulator import SimulatorError
 from simulator.history import Attempt, Mode
 from simulator.interview import QuestionFilter, answer_question, rank_for_job, select, surprise
+from ui import voice
 from ui.common import (
     answer_meter,
     category_title,
@@ -153,6 +154,7 @@ def _grade(state: PracticeState, text: str) -> None:
     except SimulatorError as exc:
         st.error(md_escape(str(exc)))
         return
+    voice.remember(attempt.id, state.answer_key(), text, bank.get(state.question_id))
     state.attempts.append(attempt)
     state.retrying = False
 
@@ -161,6 +163,7 @@ def _answer_box(state: PracticeState, with_previous: bool) -> None:
     key = state.answer_key()
     box, side = st.columns([3, 2]) if with_previous else (st.container(), None)
     with box:
+        voice.record(key, corpus().get(state.question_id))  # before the box: its transcript fills it
         text = st.text_area(
             "Your answer",
             key=key,
@@ -286,6 +289,7 @@ def main() -> None:
             _comparison(state)
         prev = state.attempts[-2].score if len(state.attempts) > 1 else None
         score_header(latest.judgement, None if prev is None else latest.score - prev)
+        voice.show_delivery(latest.id)
         show_judgement(latest.judgement, question, key=str(latest.id))
         _follow_up(state, latest)
         cols = st.columns([1, 1, 4])

@@ -1,0 +1,125 @@
+"""Spoken answers on the Practice and Mock interview pages: record, transcribe into the answer box
+(editable), then grade as typed; delivery metrics beside the judgement.
+
+Thin on purpose: `simulator.speech` checks and transcribes the recording, `simulator.delivery`
+measures it. The recording lives in the browser session only, unless the person keeps it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from simulator import Settings, SimulatorError
+from simulator.corpus import Corpus, Question
+from simulator.delivery import Delivery, JobTerms, analyse_spoken, analyse_typed
+from simulator.speech import Transcriber, Transcript, keep_recording, transcriber
+from ui.common import corpus, md_escape, secret, widget_key
+
+SPOKEN = "_voice_spoken"  # answer key -> Spoken: what the last recording for that answer gave
+DELIVERY = "_voice_delivery"  # attempt id -> Delivery
+KEEP = "voice_keep"
+
+
+@dataclass(frozen=True)
+class Spoken:
+    digest: str  # of the recording, so a rerun does not transcribe it again
+    transcript: Transcript | None = None
+    error: str | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _transcriber(model: str | None, base_url: str | None) -> Transcriber:
+    """One per process and online setting; the local Whisper model loads once."""
+    return transcriber(Settings(), model=model, base_url=base_url, api_key=secret("OPENAI_API_KEY"))
+
+
+@st.cache_resource(show_spinner=False)
+def _job_terms(_bank: Corpus, packs: tuple[str, ...], n: int) -> JobTerms:
+    return JobTerms(_bank.questions)
+
+
+def _terms(question: Question) -> list[str]:
+    bank = corpus()
+    return _job_terms(bank, tuple(p.pack for p in bank.packs), len(bank.questions)).for_question(question)
+
+
+def record(answer_key: str, question: Question) -> None:
+    """A recorder whose transcript lands in the answer box `answer_key`; call it before the box."""
+    audio = st.audio_input("Or say your answer", key=widget_key("voice", answer_key))
+    st.checkbox(
+        "Keep my recordings",
+        key=KEEP,
+        help="Saved under SIM_HOME/recordings/ on this machine. Otherwise a recording is dropped once transcribed.",
+    )
+    if audio is None:
+        return
+    data = audio.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    spoken: dict[str, Spoken] = st.session_state.setdefault(SPOKEN, {})
+    last = spoken.get(answer_key)
+    if last is None or last.digest != digest:
+        try:
+            with st.spinner("Transcribing your answer…"):
+                transcript = _transcriber(secret("SIM_STT_MODEL"), secret("SIM_STT_BASE_URL")).transcribe(
+                    data, prompt=question.prompt
+                )
+        except SimulatorError as exc:  # bad audio or no model: say why, grade nothing, keep the box as it is
+            spoken[answer_key] = Spoken(digest, error=str(exc))
+        else:
+            if st.session_state.get(KEEP):
+                keep_recording(data, Settings().home)
+            before = (st.session_state.get(answer_key) or "").strip()
+            previous = last.transcript.text if last and last.transcript else ""
+            # Replace an empty box or the previous transcript; append to anything typed, so nothing is lost.
+            keep = before and before != previous
+            st.session_state[answer_key] = f"{before}\n\n{transcript.text}" if keep else transcript.text
+            spoken[answer_key] = Spoken(digest, transcript)
+        last = spoken[answer_key]
+    if last.error:
+        st.warning(md_escape(last.error), icon=":material/mic_off:")
+    elif last.transcript is not None:
+        t = last.transcript
+        st.caption(
+            md_escape(f"Transcribed {t.duration:.0f} s of speech ({t.engine}): edit the text below, then submit it.")
+        )
+        if t.fallback:
+            st.info(md_escape(t.fallback), icon=":material/cloud_off:")
+
+
+def remember(attempt_id: int, answer_key: str, text: str, question: Question) -> Delivery:
+    """Delivery of the answer just graded: spoken when it came from a recording, else typed."""
+    entry = st.session_state.get(SPOKEN, {}).get(answer_key)
+    terms = _terms(question)
+    if entry is not None and entry.transcript is not None:
+        delivery = analyse_spoken(entry.transcript, terms, text=text)
+    else:
+        delivery = analyse_typed(text, terms)
+    st.session_state.setdefault(DELIVERY, {})[attempt_id] = delivery
+    return delivery
+
+
+def show_delivery(attempt_id: int | None) -> None:
+    """The delivery metrics of an attempt graded in this session, if any."""
+    d: Delivery | None = st.session_state.get(DELIVERY, {}).get(attempt_id)
+    if d is None or not d.word_count:
+        return
+    with st.container(border=True, key=widget_key("delivery", attempt_id)):
+        st.markdown("**Delivery** " + (":gray[(spoken answer)]" if d.spoken else ":gray[(typed answer)]"))
+        cols = st.columns(4)
+        if d.words_per_minute is not None:
+            cols[0].metric("Words per minute", f"{d.words_per_minute:.0f}")
+        else:
+            cols[0].metric("Time to say it", f"{d.duration_s / 60:.1f} min", help="Estimated at 130 words/min")
+        cols[1].metric("Filler words", d.filler_count, help=f"{d.fillers_per_minute} per minute")
+        cols[2].metric("Hedges", d.hedge_count)
+        if d.spoken:
+            cols[3].metric("Long pauses", len(d.long_pauses), help=f"Silences of {d.pause_threshold_s:.0f} s or more")
+        else:
+            cols[3].metric("Job terms", len(d.job_terms))
+        for note in d.notes:
+            st.caption(md_escape(note))
+        if d.most_used:
+            st.caption(md_escape("Most used: " + ", ".join(f"{c.term} ×{c.count}" for c in d.most_used)))

@@ -47,5 +47,9 @@ lint: dev
 bench: install
 	$(BIN)/interview-sim bench
 
+# Screenshots of every page into docs/, taken by the browser test over the whole bank.
+screenshots: dev
+	SIM_E2E_SCREENSHOTS=docs SIM_E2E_FULL_BANK=1 $(BIN)/pytest tests/e2e -q
+
 clean:
 	rm -rf $(VENV) .sim .pytest_cache .mypy_cache .ruff_cache

@@ -450,8 +450,10 @@ class MockReport:
 
     @property
     def weakest(self) -> CategoryScore | None:
-        """None when every question was in one category (it would also be the strongest)."""
-        return self.categories[-1] if len(self.categories) > 1 else None
+        """None when every category scored the same (it would also be the strongest)."""
+        if len(self.categories) < 2 or self.categories[-1].score == self.categories[0].score:
+            return None
+        return self.categories[-1]
 
     def to_json(self) -> str:
         data = {

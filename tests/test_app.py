@@ -271,7 +271,7 @@ def test_progress_shows_charts_missed_points_and_the_review_queue(app_env: Histo
 
 def test_question_bank_browses_searches_and_opens_a_question(seed: Corpus) -> None:
     at = page("ui/question_bank.py")
-    assert f"{len(seed.questions)} questions in 1 packs" in shown(at)
+    assert f"{len(seed.questions)} questions in 1 pack, " in shown(at)
     at.text_input(key="bank_query").input("testing a new model in shadow mode")
     run(at)
     assert "nearest in meaning" in shown(at)
@@ -307,7 +307,7 @@ def test_question_bank_imports_a_pack_and_shows_errors_plainly(app_dirs: tuple[P
         at.button(key="import_confirm").click()
         run(at)
         assert (corpus / "platform-extra.yaml").exists()
-        assert "Added 1 questions" in shown(at)
+        assert "Added 1 question to" in shown(at)
         assert "13 questions in 2 packs" in shown(at)
     finally:
         (corpus / "platform-extra.yaml").unlink(missing_ok=True)

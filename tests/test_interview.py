@@ -255,12 +255,17 @@ def test_report_exports(history: History, bank: Corpus) -> None:
     assert [r["question_id"] for r in rows] == [r.question_id for r in report.rows]
 
 
-def test_one_category_has_a_strongest_but_no_separate_weakest(history: History, bank: Corpus) -> None:
+def test_without_a_difference_there_is_no_weakest_category(history: History, bank: Corpus) -> None:
     interview = start_mock(bank, 2, 60, QuestionFilter(categories=("tooling",)), random.Random(1))
     for _ in interview.slots:
         interview.submit(FakeEngine().grade, history, bank, "answer")
     report = interview.report(bank)
-    assert report.strongest is not None and report.weakest is None
+    assert report.strongest is not None and report.weakest is None  # one category
+    tied = start_mock(bank, 2, 60, QuestionFilter(kinds=("scenario",)), random.Random(1))
+    for _ in tied.slots:
+        tied.submit(lambda qid, answer: judged(SEED[qid], {0}, score=5.0), history, bank, "answer")
+    report = tied.report(bank)
+    assert len(report.categories) == 2 and report.weakest is None  # two categories, same score
 
 
 def test_start_mock_needs_a_question() -> None:

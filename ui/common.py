@@ -61,6 +61,16 @@ class Runtime:
     error: str | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     seconds: float | None = None
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        """Start the warm-up once. Pages call this after drawing the question, not before: the
+        model's imports hold the GIL for seconds and would slow the first page down."""
+        with self._lock:
+            if self._thread is None and not self.ready.is_set():
+                self._thread = threading.Thread(target=self.warm_up, name="grader-warm-up", daemon=True)
+                self._thread.start()
 
     def warm_up(self) -> None:
         try:
@@ -92,8 +102,6 @@ def _runtime(home: str, corpus_dir: str, chroma_url: str | None) -> Runtime:
     except SimulatorError as exc:
         rt.error = str(exc)
         rt.ready.set()
-        return rt
-    threading.Thread(target=rt.warm_up, name="grader-warm-up", daemon=True).start()
     return rt
 
 
@@ -127,6 +135,7 @@ def corpus() -> Corpus:
 def wait_ready(rt: Runtime | None = None) -> Engine:
     """The warmed-up engine; shows progress while the model loads and the bank is indexed."""
     rt = rt or runtime()
+    rt.start()
     if not rt.ready.is_set():
         with st.status("Preparing the grader…", expanded=True) as status:
             bar = st.progress(0.0, text=rt.step)
@@ -233,7 +242,7 @@ _METER_CSS = """
 def _meter() -> Any:
     """Registered on first use, inside a running app (registration needs the runtime)."""
     return components.component(
-        "interview_sim.answer_meter",
+        "answer_meter",
         html="<div class='meter'><span class='words'></span><span class='clock'></span></div>",
         css=_METER_CSS,
         js=_METER_JS,
@@ -268,6 +277,11 @@ def question_badges(question: Question, corpus: Corpus) -> None:
         st.badge(question.difficulty, color=colors.get(question.difficulty, "gray"))  # type: ignore[arg-type]
         st.badge(question.kind, color="violet")
         st.badge(md_escape(corpus.pack_of.get(question.id, "")), color="gray")
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 pack`, `2 packs`; `words` for irregular plurals."""
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
 
 
 def category_title(corpus: Corpus, category: str) -> str:

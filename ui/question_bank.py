@@ -13,6 +13,7 @@ from ui.common import (
     category_title,
     corpus,
     md_escape,
+    plural,
     question_badges,
     reload_runtime,
     runtime,
@@ -59,9 +60,10 @@ def _details(q: Question) -> None:
 def browse() -> None:
     bank = corpus()
     st.title("Question bank")
+    n_categories = len({q.category for q in bank.questions})
     st.caption(
-        f"{len(bank.questions)} questions in {len(bank.packs)} packs, "
-        f"{len({q.category for q in bank.questions})} categories."
+        f"{plural(len(bank.questions), 'question')} in {plural(len(bank.packs), 'pack')}, "
+        f"{plural(n_categories, 'category', 'categories')}."
     )
     query = st.text_input(
         "Search by meaning", key="bank_query", placeholder="e.g. rolling back a bad model release"
@@ -131,7 +133,7 @@ def importer() -> None:
         st.error(md_escape(str(exc)), icon=":material/error:")
         return
     pack = preview.pack
-    st.markdown(md_escape(f"{pack.title} ({pack.pack}): {len(pack.questions)} questions"))
+    st.markdown(md_escape(f"{pack.title} ({pack.pack}): {plural(len(pack.questions), 'question')}"))
     for message in preview.errors:
         st.error(md_escape(message), icon=":material/error:")
     if preview.warnings:
@@ -144,7 +146,7 @@ def importer() -> None:
         key="import_preview",
     )
     if preview.ok and st.button(
-        f"Add {len(pack.questions)} questions to the bank", type="primary", key="import_confirm"
+        f"Add {plural(len(pack.questions), 'question')} to the bank", type="primary", key="import_confirm"
     ):
         try:
             path = add_pack(preview, settings.corpus_dir)
@@ -153,7 +155,7 @@ def importer() -> None:
             return
         reload_runtime()
         st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
-        st.session_state["_bank_notice"] = f"Added {len(pack.questions)} questions to {path}."
+        st.session_state["_bank_notice"] = f"Added {plural(len(pack.questions), 'question')} to {path}."
         st.rerun()
 
 

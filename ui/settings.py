@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulator import Settings
 from simulator.config import LLMSettings
-from ui.common import corpus, llm_available, llm_settings, md_escape, runtime, secret
+from ui.common import corpus, llm_available, llm_settings, md_escape, plural, runtime, secret
 
 EMBEDDING = "Embedding judge (offline)"
 LLM = "LLM judge (OpenAI-compatible server)"
@@ -37,6 +37,15 @@ def _test_connection(llm: LLMSettings) -> tuple[bool, str]:
         return True, str(check(llm))
     except Exception as exc:  # the judge's errors are sentences; anything else is shown as one
         return False, str(exc) or type(exc).__name__
+
+
+def _model_warning(model: str | None) -> str | None:
+    """The LLM judge's own warning about a model known to grade poorly, if it has one."""
+    try:
+        from simulator.grading.llm import model_warning
+    except ImportError:
+        return None
+    return model_warning(model)
 
 
 def judge_section() -> None:
@@ -93,6 +102,9 @@ def judge_section() -> None:
             (st.success if ok else st.error)(md_escape(message))
     elif current is not None:
         st.caption(md_escape(f"In use: {current.model} at {current.base_url}."))
+    chosen = llm_settings()
+    if chosen is not None and (warning := _model_warning(chosen.model)):
+        st.warning(md_escape(warning))
 
 
 def data_section() -> None:
@@ -108,7 +120,10 @@ def data_section() -> None:
         {"what": "Question packs", "where": str(s.corpus_dir.resolve())},
     ]
     st.dataframe(rows, hide_index=True, key="data_table")
-    st.caption(f"{len(bank.questions)} questions in {len(bank.packs)} packs; {rt.history.count()} answers in history.")
+    st.caption(
+        f"{plural(len(bank.questions), 'question')} in {plural(len(bank.packs), 'pack')}; "
+        f"{plural(rt.history.count(), 'answer')} in history."
+    )
 
 
 def _ask_reset() -> None:
@@ -122,7 +137,7 @@ def _cancel_reset() -> None:
 def _do_reset() -> None:
     deleted = runtime().history.reset()
     st.session_state.pop(CONFIRM, None)
-    st.session_state["_reset_notice"] = f"History reset: {deleted} answers deleted."
+    st.session_state["_reset_notice"] = f"History reset: {plural(deleted, 'answer')} deleted."
 
 
 def reset_section() -> None:
@@ -133,9 +148,9 @@ def reset_section() -> None:
     if not st.session_state.get(CONFIRM):
         st.button("Reset history…", key="reset_ask", on_click=_ask_reset, disabled=n == 0)
         return
-    st.warning(f"Delete all {n} answers, your progress and the review queue? This cannot be undone.")
+    st.warning(f"Delete all {plural(n, 'answer')}, your progress and the review queue? This cannot be undone.")
     cols = st.columns([1, 1, 4])
-    cols[0].button(f"Delete {n} answers", type="primary", key="reset_confirm", on_click=_do_reset)
+    cols[0].button(f"Delete {plural(n, 'answer')}", type="primary", key="reset_confirm", on_click=_do_reset)
     cols[1].button("Cancel", key="reset_cancel", on_click=_cancel_reset)
 
 

@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
 ]
 # Where screenshots go: docs/ when SIM_E2E_SCREENSHOTS=docs (`make screenshots`), else a temp dir.
 SCREENSHOTS = os.environ.get("SIM_E2E_SCREENSHOTS")
+# The whole bank instead of the seed pack (for screenshots); indexed before the server starts.
+FULL_BANK = os.environ.get("SIM_E2E_FULL_BANK") == "1"
 
 pytestmark = pytest.mark.e2e
 
@@ -61,14 +63,19 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("e2e")
     home, corpus = base / "sim-home", base / "corpus"
-    corpus.mkdir()
-    for name in ("mlops-seed.yaml", "categories.yaml"):
-        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    if FULL_BANK:
+        corpus = ROOT / "corpus"
+    else:
+        corpus.mkdir()
+        for name in ("mlops-seed.yaml", "categories.yaml"):
+            shutil.copy(ROOT / "corpus" / name, corpus / name)
     port = free_port()
     log = base / "streamlit.log"
     env = subprocess_env(SIM_HOME=str(home), SIM_CORPUS=str(corpus))
     for key in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SIM_LLM_MODEL", "SIM_CHROMA_URL"):
         env.pop(key, None)
+    if FULL_BANK:
+        subprocess.run([sys.executable, "-m", "simulator", "ingest"], env=env, check=True, capture_output=True)
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -116,8 +123,10 @@ class Browser:
         return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
+    """Chromium for one test module: Playwright's sync API allows one instance at a time per thread,
+    and other modules (the voice test) start their own with other flags."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI does this in .ci/run)")
     from playwright.sync_api import sync_playwright

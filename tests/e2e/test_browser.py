@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from simulator.corpus import load_pack
+from simulator.corpus import Corpus
 
 from ..conftest import ROOT
 from .conftest import Browser, Server
@@ -48,14 +48,14 @@ def answer_box(page: Any) -> Any:
 
 def test_practice_mock_interview_and_progress(server: Server, browser: Browser, shots: Path) -> None:
     page: Any = browser.context.new_page()  # type: ignore[attr-defined]
-    seed = {q.id: q for q in load_pack(server.corpus / "mlops-seed.yaml").questions}
-    by_prompt = {q.prompt: q for q in seed.values()}
+    bank = Corpus.load(server.corpus)
+    by_prompt = {q.prompt: q for q in bank.questions}
     timings = server.timings
 
     # --- Practice: a weak answer, then "Try again" with a strong one --------------------------
     started = time.perf_counter()
     page.goto(f"{server.url}/?q={QUESTION}")
-    page.get_by_role("heading", name=seed[QUESTION].prompt).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=bank.get(QUESTION).prompt).wait_for(timeout=60_000)
     timings["first_question_s"] = time.perf_counter() - server.spawned_at
     timings["first_question_after_load_s"] = time.perf_counter() - started
     answer_box(page).wait_for()

@@ -103,7 +103,10 @@ def preview_import(
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        pack = _read(path, corpus_dir, embedder)
+        try:
+            pack = _read(path, corpus_dir, embedder)
+        except PackError as exc:  # name the file as uploaded, not its temp copy
+            raise PackError(str(exc).replace(f"{tmp}/", "")) from None
         # Validate the pack as it would be written, next to the bank's packs (ids, categories).
         written = Path(tmp) / f"{pack.pack}.yaml"
         written.write_text(dump_pack(pack), encoding="utf-8")

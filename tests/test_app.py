@@ -386,6 +386,27 @@ def test_two_browser_sessions_share_one_engine_and_keep_their_own_state(app_env:
     assert second.session_state["_practice"].question_id == "seed-shadow-deployment"
 
 
+def test_an_unreachable_llm_judge_falls_back_visibly_and_the_attempt_is_saved(app_env: History) -> None:
+    from simulator import Engine
+    from simulator.config import LLMSettings
+    from simulator.interview import accepts_llm
+
+    if not accepts_llm(Engine.__new__(Engine)):
+        pytest.skip("this build has no LLM judge")
+    secret = "sk-test-NEVER-ON-THE-PAGE-77"
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["q"] = DRIFT
+    at.session_state["_llm"] = LLMSettings(base_url="http://127.0.0.1:9/v1", model="tiny", api_key=secret)
+    run(at)
+    grade(at, STRONG)
+    text = shown(at)
+    assert "LLM unavailable" in text and at.warning  # the badge and the banner
+    assert secret not in text
+    [attempt] = app_env.attempts()
+    assert attempt.judgement.judge == "embedding" and attempt.judgement.fallback_reason
+    assert secret not in attempt.judgement.model_dump_json()
+
+
 def _fallback_page(judgement_json: str) -> None:
 
     from simulator.grading import Judgement

@@ -118,3 +118,22 @@ def test_dump_pack_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "again.yaml"
     path.write_text(dump_pack(pack), encoding="utf-8")
     assert load_pack(path) == pack
+
+
+@pytest.mark.skipif(not importers_available(), reason="the importers are not installed")
+def test_a_csv_sheet_is_imported_through_the_importers(corpus_dir: Path, sim_home: Path) -> None:
+    sheet = (
+        "question,answer,category\n"
+        '"What is a canary release of a model?","A canary release sends a small share of live traffic to the new '
+        "model while the rest stays on the old one. You compare error rates, latency and business metrics between "
+        "the two groups, widen the share step by step when they hold, and roll back at once when they do not. It "
+        'limits the damage of a bad model to a few users.",deployment\n'
+    )
+    preview = preview_import("canary.csv", sheet.encode(), Corpus.load(corpus_dir), corpus_dir, sim_home / "tmp")
+    assert preview.ok, preview.errors
+    [q] = preview.pack.questions
+    assert q.category == "deployment" and q.needs_review  # what the importer guessed is marked
+    assert any("needs_review" in w for w in preview.warnings)
+    with pytest.raises(PackError) as err:
+        preview_import("empty.csv", b"question,answer\n", Corpus.load(corpus_dir), corpus_dir, sim_home / "tmp")
+    assert str(err.value).startswith("empty.csv")  # the uploaded name, not a temp path

@@ -128,6 +128,7 @@ def running(interview: MockInterview) -> None:
         height=260,
         max_chars=20_000,
         placeholder="Answer as you would out loud. The answer is submitted as it stands when the time is up.",
+        persist_state="session",  # a visit to another page keeps the draft
     )
     clock_key = widget_key("mock-clock", interview.id, interview.index)
     answer_meter(

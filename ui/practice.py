@@ -170,6 +170,7 @@ def _answer_box(state: PracticeState, with_previous: bool) -> None:
             height=220,
             max_chars=20_000,
             placeholder="Answer as you would out loud: define, explain why, give an example.",
+            persist_state="session",  # a visit to another page keeps the draft
         )
         answer_meter(key, key=widget_key("meter", key))
         if st.button("Grade my answer", type="primary", key=widget_key("grade", key)):

@@ -165,10 +165,14 @@ def main() -> None:
             hide_index=True,
             key="recent_table",
         )
-        everything = history.attempts()
         cols = st.columns([1, 1, 3])
-        cols[0].download_button("All attempts (JSON)", attempts_json(everything), "history.json", "application/json")
-        cols[1].download_button("All attempts (CSV)", attempts_csv(everything), "history.csv", "text/csv")
+        # Built when clicked, not on every run: the whole history can be large.
+        cols[0].download_button(
+            "All attempts (JSON)", lambda: attempts_json(history.attempts()), "history.json", "application/json"
+        )
+        cols[1].download_button(
+            "All attempts (CSV)", lambda: attempts_csv(history.attempts()), "history.csv", "text/csv"
+        )
 
 
 main()

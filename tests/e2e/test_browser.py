@@ -145,6 +145,9 @@ def test_practice_mock_interview_and_progress(server: Server, browser: Browser, 
     second.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for()
     assert second.get_by_text("Review queue").count() >= 1
     second.screenshot(path=str(shots / "progress.png"), full_page=True)
+    second.get_by_role("button", name="Review now").first.click()
+    second.get_by_text("Practice · review from your queue").wait_for()
+    idle(second)
 
     # --- Question bank and Settings, for the screenshots and a look at what they show -------
     second.get_by_role("link", name="Question bank").click()

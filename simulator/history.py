@@ -383,6 +383,14 @@ class History:
             for r in rows
         ]
 
+    def latest_scores(self) -> dict[str, float]:
+        """Each answered question's latest score (follow-ups left out)."""
+        rows = self._read(
+            """SELECT question_id, score FROM attempts WHERE id IN (
+                 SELECT MAX(id) FROM attempts WHERE mode != 'follow-up' GROUP BY question_id)"""
+        )
+        return {r["question_id"]: r["score"] for r in rows}
+
     def mastery(self) -> list[CategoryMastery]:
         """Per category, the mean of each practised question's latest score, weakest first.
 

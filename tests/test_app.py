@@ -449,3 +449,21 @@ def test_md_escape_leaves_no_markup(text: str) -> None:
     plain = out.replace("\\", "")
     assert "://" not in plain and "www." not in plain and "a@" not in plain  # no autolinks
     assert unescaped(out).replace("  \n", "\n") == text
+
+
+def test_a_broken_pack_is_named_on_the_page_and_try_again_picks_up_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "categories.yaml", corpus / "categories.yaml")
+    good = (ROOT / "corpus" / "mlops-seed.yaml").read_text()
+    (corpus / "mlops-seed.yaml").write_text(good.replace("kind: concept", "kind: lecture", 1))
+    monkeypatch.setenv("SIM_CORPUS", str(corpus))
+    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    [error] = at.error
+    assert "mlops-seed.yaml" in unescaped(error.value) and "field kind" in unescaped(error.value)
+    (corpus / "mlops-seed.yaml").write_text(good)
+    at.button(key="retry_runtime").click()
+    run(at)
+    assert not at.error and at.subheader  # the question is back

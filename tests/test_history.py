@@ -154,6 +154,7 @@ def test_mastery_is_the_mean_of_each_questions_latest_score(history: History) ->
     history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT), score=9.0), session_id="s")
     history.record(DRIFT, "a", judged(DRIFT, set(), score=0.0), session_id="s", mode="follow-up")
     history.record(SHADOW, "a", judged(SHADOW, set(), score=3.0), session_id="s")
+    assert history.latest_scores() == {DRIFT.id: 9.0, SHADOW.id: 3.0}
     by_category = {m.category: m for m in history.mastery()}
     assert by_category[DRIFT.category].mastery == 9.0  # latest counts; the follow-up does not
     assert by_category[DRIFT.category].attempts == 2

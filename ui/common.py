@@ -111,9 +111,8 @@ def runtime() -> Runtime:
     try:
         return _runtime(str(s.home.resolve()), str(s.corpus_dir.resolve()), s.chroma_url)
     except SimulatorError as exc:
-        st.error(md_escape(str(exc)))
-        st.stop()
-        raise  # st.stop() does not return; this keeps type checkers content
+        fail(str(exc))
+        raise  # fail() does not return; this keeps type checkers content
 
 
 def reload_runtime() -> None:
@@ -127,8 +126,7 @@ def corpus() -> Corpus:
     try:
         return rt.engine.corpus
     except SimulatorError as exc:
-        st.error(md_escape(str(exc)))
-        st.stop()
+        fail(str(exc))
         raise
 
 
@@ -145,9 +143,19 @@ def wait_ready(rt: Runtime | None = None) -> Engine:
                 bar.progress(min(1.0, fraction), text=label)
             status.update(label="Grader ready", state="complete", expanded=False)
     if rt.error:
-        st.error(md_escape(rt.error))
-        st.stop()
+        fail(rt.error)
     return rt.engine
+
+
+def _retry() -> None:
+    reload_runtime()
+
+
+def fail(message: str) -> None:
+    """Say what went wrong and what to do, offer a retry once it is fixed, and end this page run."""
+    st.error(md_escape(message), icon=":material/error:")
+    st.button("Try again", key="retry_runtime", on_click=_retry)
+    st.stop()
 
 
 def session_id() -> str:

@@ -39,9 +39,7 @@ def main() -> None:
     mastery = history.mastery()
     queue = history.review_queue()
     due = [item for item in queue if item.is_due(now)]
-    latest: dict[str, float] = {}
-    for p in points:
-        latest[p.question_id] = p.score
+    latest = history.latest_scores()
     cols = st.columns(4)
     cols[0].metric("Answers", len(points))
     cols[1].metric("Questions practised", f"{len(latest)} of {len(bank.questions)}")

@@ -154,6 +154,18 @@ class ScorePoint:
 
 
 @dataclass(frozen=True)
+class DeliveryPoint:
+    """Delivery of one answer, for trends: pace (spoken answers only), fillers, hedges."""
+
+    attempt_id: int
+    created_at: float
+    spoken: bool
+    words_per_minute: float | None
+    fillers_per_minute: float
+    hedge_count: int
+
+
+@dataclass(frozen=True)
 class CategoryMastery:
     """Mastery of a category: the mean of the latest score of each question practised in it."""
 
@@ -382,6 +394,21 @@ class History:
             )
             for r in rows
         ]
+
+    def delivery_history(self) -> list[DeliveryPoint]:
+        """Delivery metrics stored with attempts, oldest first."""
+        rows = self._read("SELECT id, created_at, extra FROM attempts WHERE extra LIKE '%\"delivery\"%' ORDER BY id")
+        points = []
+        for r in rows:
+            d = json.loads(r["extra"]).get("delivery") or {}
+            if d.get("word_count"):
+                points.append(
+                    DeliveryPoint(
+                        r["id"], r["created_at"], bool(d.get("spoken")), d.get("words_per_minute"),
+                        float(d.get("fillers_per_minute") or 0.0), int(d.get("hedge_count") or 0),
+                    )
+                )
+        return points
 
     def latest_scores(self) -> dict[str, float]:
         """Each answered question's latest score (follow-ups left out)."""

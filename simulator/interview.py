@@ -209,6 +209,7 @@ def answer_question(
     time_limit: float | None = None,
     timed_out: bool = False,
     parent_id: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Attempt:
     """Grade an answer and write it to history before anyone sees the score."""
     judgement = grade(question.id, answer)
@@ -223,6 +224,7 @@ def answer_question(
         time_limit=time_limit,
         timed_out=timed_out,
         parent_id=parent_id,
+        extra=extra,
     )
 
 
@@ -323,6 +325,7 @@ class MockInterview:
         answer: str,
         now: float | None = None,
         timed_out: bool | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Attempt | None:
         """Grade and save the current answer (as it stands when time is up), then move on."""
         slot = self.start_current(now)
@@ -341,6 +344,7 @@ class MockInterview:
             answer_seconds=round(used, 1),
             time_limit=self.seconds_per_question,
             timed_out=late,
+            extra=extra,
         )
         slot.answer, slot.attempt_id, slot.judgement = answer, attempt.id, attempt.judgement
         slot.seconds_used, slot.timed_out = round(used, 1), late

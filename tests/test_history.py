@@ -220,3 +220,21 @@ def test_an_unwritable_history_says_what_to_do(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(ConfigError, match="SIM_HOME"):
         History(blocker / "history.sqlite3")
+
+
+def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: History) -> None:
+    from simulator.delivery import analyse_typed
+    from simulator.interview import answer_question
+
+    typed = analyse_typed("Um, I think shadow mode, like, basically copies traffic to the new model.")
+    assert typed.filler_count >= 2 and typed.hedge_count >= 1
+    attempt = answer_question(
+        lambda qid, text: judged(SHADOW, {0}), history, SHADOW, "answer", session_id="s",
+        extra={"delivery": typed.model_dump(mode="json")},
+    )
+    history.record(DRIFT, "no delivery recorded", judged(DRIFT, {0}), session_id="s")
+    stored = History(history.path).get(attempt.id)
+    assert stored is not None and stored.extra["delivery"]["filler_count"] == typed.filler_count
+    (point,) = history.delivery_history()
+    assert point.attempt_id == attempt.id and not point.spoken and point.words_per_minute is None
+    assert point.fillers_per_minute == typed.fillers_per_minute and point.hedge_count == typed.hedge_count

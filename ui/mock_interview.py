@@ -44,14 +44,15 @@ def _submit(interview_id: str, index: int, text: str | None, timed_out: bool | N
     if interview is None or interview.id != interview_id or interview.index != index or interview.finished:
         return
     rt = runtime()
+    slot = interview.current
+    key = widget_key("mock-answer", interview_id, index)
+    extra = voice.measure(key, text or "", rt.engine.corpus.get(slot.question_id)) if slot else None
     try:
-        attempt = interview.submit(grade_fn(rt.engine), rt.history, rt.engine.corpus, text or "", timed_out=timed_out)
+        interview.submit(
+            grade_fn(rt.engine), rt.history, rt.engine.corpus, text or "", timed_out=timed_out, extra=extra
+        )
     except SimulatorError as exc:
         st.session_state[ERROR] = str(exc)
-        return
-    if attempt is not None:
-        key = widget_key("mock-answer", interview_id, index)
-        voice.remember(attempt.id, key, text or "", rt.engine.corpus.get(attempt.question_id))
 
 
 def _on_submit(interview_id: str, index: int, answer_key: str) -> None:

@@ -140,21 +140,21 @@ def _chooser(flt: QuestionFilter, state: PracticeState) -> None:
 
 def _grade(state: PracticeState, text: str) -> None:
     engine = wait_ready()
-    bank = corpus()
+    question = corpus().get(state.question_id)
     try:
         attempt = answer_question(
             grade_fn(engine),
             runtime().history,
-            bank.get(state.question_id),
+            question,
             text,
             session_id=session_id(),
             mode=state.mode,
             answer_seconds=round(time.time() - state.shown_at, 1),
+            extra=voice.measure(state.answer_key(), text, question),
         )
     except SimulatorError as exc:
         st.error(md_escape(str(exc)))
         return
-    voice.remember(attempt.id, state.answer_key(), text, bank.get(state.question_id))
     state.attempts.append(attempt)
     state.retrying = False
 

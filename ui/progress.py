@@ -69,6 +69,25 @@ def main() -> None:
     )
     st.altair_chart(line + dots, width="stretch")
 
+    delivery = history.delivery_history()
+    if delivery:
+        st.subheader("Delivery over time")
+        st.caption("Fillers per minute and hedges per answer; pace of spoken answers (110-170 words/min reads well).")
+        trend = pd.DataFrame(
+            {
+                "when": [datetime.fromtimestamp(d.created_at) for d in delivery],
+                "fillers per minute": [d.fillers_per_minute for d in delivery],
+                "hedges": [d.hedge_count for d in delivery],
+                "words per minute": [d.words_per_minute for d in delivery],
+            }
+        )
+        cols = st.columns(2)
+        cols[0].line_chart(trend, x="when", y=["fillers per minute", "hedges"], height=220)
+        if trend["words per minute"].notna().any():
+            cols[1].line_chart(trend.dropna(), x="when", y="words per minute", height=220)
+        else:
+            cols[1].caption("Record a spoken answer to see your pace here.")
+
     left, right = st.columns(2)
     with left:
         st.subheader("Mastery by category")

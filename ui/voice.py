@@ -16,10 +16,9 @@ from simulator import Settings, SimulatorError
 from simulator.corpus import Corpus, Question
 from simulator.delivery import Delivery, JobTerms, analyse_spoken, analyse_typed
 from simulator.speech import Transcriber, Transcript, keep_recording, transcriber
-from ui.common import corpus, md_escape, secret, widget_key
+from ui.common import corpus, md_escape, runtime, secret, widget_key
 
 SPOKEN = "_voice_spoken"  # answer key -> Spoken: what the last recording for that answer gave
-DELIVERY = "_voice_delivery"  # attempt id -> Delivery
 KEEP = "voice_keep"
 
 
@@ -89,21 +88,23 @@ def record(answer_key: str, question: Question) -> None:
             st.info(md_escape(t.fallback), icon=":material/cloud_off:")
 
 
-def remember(attempt_id: int, answer_key: str, text: str, question: Question) -> Delivery:
-    """Delivery of the answer just graded: spoken when it came from a recording, else typed."""
+def measure(answer_key: str, text: str, question: Question) -> dict[str, object]:
+    """Delivery of an answer about to be graded (spoken when it came from a recording, else
+    typed), as the `extra` stored with the attempt."""
     entry = st.session_state.get(SPOKEN, {}).get(answer_key)
     terms = _terms(question)
     if entry is not None and entry.transcript is not None:
         delivery = analyse_spoken(entry.transcript, terms, text=text)
     else:
         delivery = analyse_typed(text, terms)
-    st.session_state.setdefault(DELIVERY, {})[attempt_id] = delivery
-    return delivery
+    return {"delivery": delivery.model_dump(mode="json")}
 
 
 def show_delivery(attempt_id: int | None) -> None:
-    """The delivery metrics of an attempt graded in this session, if any."""
-    d: Delivery | None = st.session_state.get(DELIVERY, {}).get(attempt_id)
+    """The delivery metrics stored with an attempt, if any."""
+    attempt = runtime().history.get(attempt_id) if attempt_id is not None else None
+    stored = attempt.extra.get("delivery") if attempt is not None else None
+    d = Delivery.model_validate(stored) if stored else None
     if d is None or not d.word_count:
         return
     with st.container(border=True, key=widget_key("delivery", attempt_id)):

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 export SIM_HOME ?= $(CURDIR)/.sim
 
-.PHONY: run test install dev ingest lint bench clean
+.PHONY: run test install dev ingest lint bench clean llm
 
 run: install ingest
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -15,6 +15,7 @@ test: dev
 	$(BIN)/ruff check simulator tests app.py ui
 	$(BIN)/mypy simulator
 	$(BIN)/interview-sim validate --strict
+	PIP=$(BIN)/pip scripts/llama_server.sh prepare >/dev/null
 	$(BIN)/pytest
 
 install: $(VENV)/.stamp-install
@@ -36,6 +37,12 @@ $(VENV)/.stamp-install: $(VENV)/.stamp-torch pyproject.toml
 $(VENV)/.stamp-dev: $(VENV)/.stamp-install pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# A local OpenAI-compatible LLM server for the LLM judge (and the tests): llama.cpp's llama-server,
+# built once per machine into ~/.cache/interview-sim (about 5 min on 2 cores), serving SmolLM2-135M
+# on http://127.0.0.1:${SIM_LLM_PORT:-8088}/v1 in the foreground.
+llm: $(BIN)/python
+	PIP=$(BIN)/pip scripts/llama_server.sh serve
 
 ingest: install
 	$(BIN)/interview-sim ingest

@@ -169,21 +169,35 @@ def grade(
     reference: Optional[str] = typer.Option(None, "--reference", help="Reference answer of the ad-hoc question."),
     key_point: Optional[list[str]] = typer.Option(None, "--key-point", help="Key point (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print the judgement as JSON."),
+    judge: str = typer.Option("embedding", "--judge", help="embedding (offline) or llm (rubric feedback)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible URL (else OPENAI_BASE_URL)."),
+    model: Optional[str] = typer.Option(None, "--model", help="LLM model name (else SIM_LLM_MODEL)."),
 ) -> None:
     """Grade one answer, against a corpus question or an ad-hoc one."""
+    if judge not in {"embedding", "llm"}:
+        _fail(f"--judge must be embedding or llm, not {judge!r}.", 2)
     if question_id and (question or reference):
         _fail("give either --question-id or --question with --reference, not both.", 2)
     if not question_id and not (question and reference):
         _fail("give --question-id ID, or --question TEXT with --reference TEXT.", 2)
     text = _read_answer(answer)
     engine = _engine()
+    # The API key comes from the environment only: a command-line flag would land in shell history.
+    llm = engine.settings.llm(base_url=base_url, model=model) if judge == "llm" else None
     if question_id:
         engine.question(question_id)  # unknown id: a usage error before any model load
         engine.ensure_indexed()
-        judgement = engine.grade(question_id, text)
+        judgement = engine.grade(question_id, text, llm=llm)
     else:
         assert question and reference
-        judgement = engine.grade_adhoc(question, reference, text, key_point)
+        judgement = engine.grade_adhoc(question, reference, text, key_point, llm=llm)
+    if llm is not None and not llm.configured and judgement.valid:
+        judgement = judgement.model_copy(
+            update={
+                "fallback_reason": "LLM unavailable: no server configured; set OPENAI_BASE_URL and SIM_LLM_MODEL "
+                "or pass --base-url and --model."
+            }
+        )
     if as_json:
         typer.echo(json.dumps(judgement_json(judgement), indent=2, ensure_ascii=False))
     else:
@@ -201,6 +215,10 @@ def render(j: Any) -> str:
     if not j.valid:
         return f"Not graded (score 0): {j.reason}"
     lines = [f"Score {j.score:.1f}/10 ({j.band}) - {j.provenance}"]
+    if j.disagreement_note:
+        lines.append(f"  ! {j.disagreement_note}")
+    for c in j.criteria:
+        lines.append(f"  {c.name}: {c.score:g}/{c.max_score:g} - {c.justification}")
     for k in j.key_points:
         mark = "✓" if k.hit else "✗"
         lines.append(f"  {mark} [{k.weight}] {k.text} (similarity {k.similarity:.2f})")

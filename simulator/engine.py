@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
-from .config import Settings
+from .config import LLMSettings, Settings
 from .corpus import Corpus, Question
 from .embeddings import Embedder, default_embedder
+from .errors import SimulatorError
 from .grading import EmbeddingJudge, Judgement, adhoc_question
+from .grading.llm import LLMJudge, check_connection
+from .rubrics import Rubric, load_rubrics
 from .store import IngestReport, Progress, ReferenceStore, open_client
 from .text import words
 
@@ -20,6 +23,7 @@ class Engine:
         self.settings = settings or Settings()
         self.embedder = embedder or default_embedder()
         self._lock = threading.Lock()
+        self._llm_judges: dict[tuple[LLMSettings, int], LLMJudge] = {}
 
     @cached_property
     def corpus(self) -> Corpus:
@@ -53,10 +57,44 @@ class Engine:
     def question(self, question_id: str) -> Question:
         return self.corpus.get(question_id)
 
-    def grade(self, question_id: str, answer: str) -> Judgement:
-        """Grade an answer to a corpus question."""
-        return self.judge.judge(self.question(question_id), answer)
+    def grade(self, question_id: str, answer: str, llm: LLMSettings | None = None) -> Judgement:
+        """Grade an answer to a corpus question; with `llm` configured, the LLM judge adds rubric feedback."""
+        question = self.question(question_id)
+        if llm is not None and llm.configured:
+            return self.llm_judge(llm, self.judge).judge(question, answer)
+        return self.judge.judge(question, answer)
 
-    def grade_adhoc(self, prompt: str, reference: str, answer: str, key_points: list[str] | None = None) -> Judgement:
+    def grade_adhoc(
+        self,
+        prompt: str,
+        reference: str,
+        answer: str,
+        key_points: list[str] | None = None,
+        llm: LLMSettings | None = None,
+    ) -> Judgement:
         """Grade an answer to a question given on the spot, with its reference answer."""
-        return self.adhoc_judge.judge(adhoc_question(prompt, reference, key_points), answer)
+        question = adhoc_question(prompt, reference, key_points)
+        if llm is not None and llm.configured:
+            return self.llm_judge(llm, self.adhoc_judge).judge(question, answer)
+        return self.adhoc_judge.judge(question, answer)
+
+    @cached_property
+    def rubrics(self) -> dict[str, Rubric]:
+        return load_rubrics(self.settings.rubrics_dir)
+
+    def llm_judge(self, llm: LLMSettings, evidence: EmbeddingJudge) -> LLMJudge:
+        """The LLM judge over `evidence`, one per settings (it remembers what the server supports)."""
+        key = (llm, id(evidence))
+        with self._lock:
+            if key not in self._llm_judges:
+                try:
+                    rubrics = self.rubrics
+                except SimulatorError:
+                    rubrics = {}  # the judge falls back with "no rubric for ..." and grading goes on
+                cache = self.settings.home / "cache" / "llm"
+                self._llm_judges[key] = LLMJudge(evidence, llm, rubrics, cache_dir=cache)
+            return self._llm_judges[key]
+
+    def test_connection(self, llm: LLMSettings) -> str:
+        """One tiny request to the LLM server: a sentence for the Settings page, or ConfigError saying why."""
+        return check_connection(llm)

@@ -45,6 +45,18 @@ class Criterion(BaseModel):
     quotes: list[str] = []
 
 
+class LLMUsage(BaseModel):
+    """What one LLM judgement cost: latency and tokens (zero-cost when served from the cache)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    latency_ms: float = 0.0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cached: bool = False
+    response_format: Literal["json_schema", "json_object"] = "json_schema"
+
+
 class Judgement(BaseModel):
     """A graded answer: the number, the evidence behind it, and who produced it."""
 
@@ -61,6 +73,14 @@ class Judgement(BaseModel):
     sentences: list[str] = []  # the answer as split for evidence
     features: dict[str, float] = {}
     criteria: list[Criterion] = []
+    # Set when an LLM judged: its own rubric score, the embedding score it was bounded by, and a
+    # flag when the two disagree by a lot (the UI shows `disagreement_note`).
+    llm_score: float | None = None
+    evidence_score: float | None = None
+    disagreement: bool = False
+    disagreement_note: str | None = None
+    outline: list[str] = []  # an outline of a stronger answer (LLM judge)
+    usage: LLMUsage | None = None
     # Provenance: which judge produced the number, with which model, and why a fallback happened.
     judge: JudgeName = "embedding"
     model: str

@@ -125,3 +125,20 @@ def test_twenty_threads_grade_at_once_with_one_model(engine: Engine) -> None:
 
     models = [o for o in gc.get_objects() if isinstance(o, SentenceTransformer)]
     assert len(models) == 1 and engine.embedder is default_embedder()
+
+
+def test_twenty_threads_grade_and_write_history_without_losing_an_attempt(engine: Engine, sim_home: Path) -> None:
+    from simulator.history import History
+    from simulator.interview import answer_question
+
+    history = History(sim_home / "history.sqlite3")
+    question = engine.question(QID)
+
+    def one(i: int) -> int:
+        text = f"Attempt {i}: the new model receives a copy of live traffic and its predictions are only logged."
+        return answer_question(engine.grade, history, question, text, session_id=f"tab-{i % 20}").id
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        ids = list(pool.map(one, range(100)))
+    assert len(set(ids)) == 100 and history.count() == 100
+    assert {int(a.answer.split(":")[0].split()[1]) for a in history.attempts()} == set(range(100))

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+from filelock import FileLock, Timeout
 
 from .config import LLMSettings, Settings
 from .corpus import Corpus, Question
 from .embeddings import Embedder, default_embedder
-from .errors import SimulatorError
+from .errors import SimulatorError, StoreError
 from .grading import EmbeddingJudge, Judgement, adhoc_question
-from .grading.llm import LLMJudge, check_connection
 from .rubrics import Rubric, load_rubrics
-from .store import IngestReport, Progress, ReferenceStore, open_client
+from .store import IngestReport, Progress, ReferenceStore, open_client, quarantine
 from .text import words
+
+if TYPE_CHECKING:  # the LLM judge imports openai (about a second): only when an LLM is configured
+    from .grading.llm import LLMJudge
+
+# Two processes on one SIM_HOME (the app and `interview-sim ingest`) take turns; a second one
+# waits this long for the first, then gives up with a message rather than hanging.
+INGEST_WAIT_S = 120
 
 
 class Engine:
@@ -24,6 +33,7 @@ class Engine:
         self.embedder = embedder or default_embedder()
         self._lock = threading.Lock()
         self._llm_judges: dict[tuple[LLMSettings, int], LLMJudge] = {}
+        self.notices: list[str] = []  # things the user should know, e.g. the store was rebuilt
 
     @cached_property
     def corpus(self) -> Corpus:
@@ -31,7 +41,18 @@ class Engine:
 
     @cached_property
     def store(self) -> ReferenceStore:
-        return ReferenceStore(open_client(self.settings), self.embedder)
+        """The reference store; an unreadable local one is moved aside and rebuilt from the corpus."""
+        try:
+            return ReferenceStore(open_client(self.settings), self.embedder)
+        except StoreError as exc:
+            if self.settings.chroma_url:
+                raise
+            moved = quarantine(self.settings.chroma_dir)
+            self.notices.append(
+                f"The reference store could not be read ({exc.cause}); it was moved to {moved.name} "
+                "and rebuilt from the question bank."
+            )
+            return ReferenceStore(open_client(self.settings), self.embedder)
 
     @cached_property
     def judge(self) -> EmbeddingJudge:
@@ -46,9 +67,17 @@ class Engine:
         return EmbeddingJudge(self.embedder)
 
     def ingest(self, progress: Progress | None = None) -> IngestReport:
-        """Index the corpus (idempotent)."""
-        with self._lock:
-            return self.store.ingest(self.corpus, progress)
+        """Index the corpus (idempotent); one process at a time per data directory."""
+        self.settings.ensure_home()
+        lock = FileLock(self.settings.home / ".ingest.lock")
+        try:
+            with self._lock, lock.acquire(timeout=INGEST_WAIT_S):
+                return self.store.ingest(self.corpus, progress)
+        except Timeout:
+            raise StoreError(
+                f"Another process has been indexing {self.settings.home} for over {INGEST_WAIT_S} s: "
+                "wait for it to finish (or stop it), then try again."
+            ) from None
 
     def ensure_indexed(self) -> IngestReport:
         """Index what is missing; cheap when the index is current."""
@@ -84,6 +113,8 @@ class Engine:
 
     def llm_judge(self, llm: LLMSettings, evidence: EmbeddingJudge) -> LLMJudge:
         """The LLM judge over `evidence`, one per settings (it remembers what the server supports)."""
+        from .grading.llm import LLMJudge
+
         key = (llm, id(evidence))
         with self._lock:
             if key not in self._llm_judges:
@@ -97,4 +128,6 @@ class Engine:
 
     def test_connection(self, llm: LLMSettings) -> str:
         """One tiny request to the LLM server: a sentence for the Settings page, or ConfigError saying why."""
+        from .grading.llm import check_connection
+
         return check_connection(llm)

@@ -81,6 +81,8 @@ def ingest() -> None:
     """Embed the corpus into the reference store (only what changed)."""
     engine = _engine()
     report = engine.ingest(_progress("Embedding"))
+    for notice in engine.notices:
+        typer.echo(notice, err=True)
     typer.echo(str(report))
 
 

@@ -289,6 +289,35 @@ def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures 
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
+@app.command(name="eval")
+@friendly
+def eval_command(
+    data: Path = typer.Option(
+        ..., "--data", help="CSV with question, reference_answer, student_answer, score_avg (0-5)[, question_id]."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
+    fit_out: Optional[Path] = typer.Option(None, "--fit", help="Fit the calibration on DATA, write it to this file."),
+    features: Optional[str] = typer.Option(None, "--features", help="With --fit: comma-separated features to use."),
+    ablations: bool = typer.Option(False, "--ablations", help="With --fit: grouped-CV effect of each feature."),
+) -> None:
+    """Measure how the embedding judge agrees with human grades (Pearson, Spearman, RMSE, baseline)."""
+    from . import evaluation as ev
+    from .grading.calibration import load_calibration
+
+    rows = ev.read_rows(data)
+    if fit_out is None:
+        report = ev.evaluate(rows, progress=_progress("Grading"))
+        typer.echo(json.dumps(ev.json_report(report)) if as_json else ev.format_report(report))
+        return
+    names = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    calibration, fitted = ev.fit(rows, load_calibration(), names, progress=_progress("Grading"), source=data.name)
+    fit_out.write_text(json.dumps(calibration.model_dump(mode="json"), indent=2) + "\n")
+    typer.echo(ev.format_fit(fitted))
+    if ablations:
+        typer.echo(ev.format_ablations(ev.ablations(fitted["table"], fitted["features"])))
+    typer.echo(f"Wrote {fit_out}.", err=True)
+
+
 def main() -> None:
     app()
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ..corpus import KeyPoint, Question
 from ..embeddings import Embedder, model_version
-from ..errors import InputError
-from ..text import clean, content_words, demote, split_sentences, words
+from ..errors import InputError, ModelError
+from ..text import STOP_WORDS, clean, content_words, demote, split_sentences, words
 from .calibration import Calibration, load_calibration
 from .gate import Gate
 from .judgement import Judgement, KeyPointResult, band_for
@@ -20,8 +22,13 @@ from .judgement import Judgement, KeyPointResult, band_for
 if TYPE_CHECKING:
     from ..store import ReferenceStore
 
-GRADER_VERSION = "embedding-1"
+GRADER_VERSION = "embedding-2"
 WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to-have one
+ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match
+WEAK_MAX = 3.9  # the top of the "weak" band
+NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them (about 6% of real answers)
+MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
+_SPECIAL_PIECES = frozenset({"[CLS]", "[SEP]", "[PAD]", "<s>", "</s>", "<pad>"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,84 @@ class ReferenceVectors:
 
     reference: np.ndarray  # (d,) unit vector of the reference answer
     key_points: np.ndarray  # (k, d) one unit vector per key point
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One text through the model once: its sentence vector and its content words' token vectors."""
+
+    vector: np.ndarray  # (d,) unit sentence vector, the same as Embedder.embed_batch gives
+    tokens: np.ndarray  # (t, d) unit contextual vectors of the word pieces of its content words
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A question's embedded reference, cached by the judge."""
+
+    vectors: ReferenceVectors
+    tokens: np.ndarray  # (t, d) content-word token vectors of the demoted reference sentences
+
+
+@runtime_checkable
+class TokenEmbedder(Protocol):
+    """An embedder that also gives token vectors (the default adapter covers sentence-transformers)."""
+
+    def embed_tokens(self, texts: list[str]) -> list[Encoded]: ...
+
+
+_ENCODE_LOCK = threading.Lock()
+
+
+def encode(embedder: Embedder, texts: list[str]) -> list[Encoded]:
+    """Sentence vectors and content-token vectors of `texts` from one forward pass of the model.
+
+    The token vectors come free with the sentence vectors (mean pooling averages them), so
+    word-level alignment costs no second encode.
+    """
+    if not texts:
+        return []
+    if isinstance(embedder, TokenEmbedder):
+        return embedder.embed_tokens(texts)
+    model: Any = getattr(embedder, "model", None)
+    if model is None or not hasattr(model, "tokenizer"):
+        raise ModelError(
+            f"The embedder {embedder.name} gives no token vectors: the embedding judge needs a "
+            "sentence-transformers model (the bundled all-MiniLM-L6-v2)."
+        )
+    # MiniLMEmbedder serialises encodes with its own lock (the fast tokenizer is not thread-safe).
+    lock = getattr(embedder, "_lock", _ENCODE_LOCK)
+    with lock:
+        outputs = model.encode(texts, batch_size=64, output_value=None, show_progress_bar=False)
+    return [_encoded(out, model.tokenizer) for out in outputs]
+
+
+def _encoded(out: dict[str, Any], tokenizer: Any) -> Encoded:
+    mask = out["attention_mask"].bool()
+    vectors = out["token_embeddings"][mask].float().numpy()
+    pieces = tokenizer.convert_ids_to_tokens(out["input_ids"][mask].tolist())
+    sentence = out["sentence_embedding"].float().numpy()
+    sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
+    keep = content_pieces(pieces)
+    tokens = vectors[keep] if keep else sentence[None, :]
+    norms = np.linalg.norm(tokens, axis=1, keepdims=True)
+    return Encoded(vector=sentence.astype(np.float32), tokens=(tokens / np.maximum(norms, 1e-12)).astype(np.float32))
+
+
+def content_pieces(pieces: list[str]) -> list[int]:
+    """Indices of the word pieces that belong to content words (no stop words, punctuation, specials)."""
+    groups: list[tuple[str, list[int]]] = []
+    for i, piece in enumerate(pieces):
+        if piece in _SPECIAL_PIECES:
+            continue
+        if piece.startswith("##") and groups:
+            word, idx = groups[-1]
+            groups[-1] = (word + piece[2:], [*idx, i])
+        else:
+            groups.append((piece, [i]))
+    real = [(w, idx) for w, idx in groups if any(c.isalnum() for c in w)]
+    content = [i for w, idx in real if w.lower() not in STOP_WORDS for i in idx]
+    # All stop words ("it is the one"): align what there is rather than nothing.
+    return content or [i for _, idx in real for i in idx]
 
 
 def holistic(sentence_vectors: np.ndarray) -> np.ndarray:
@@ -71,11 +156,21 @@ def derive_key_points(reference: str) -> tuple[KeyPoint, ...]:
     return tuple(KeyPoint(text=s, weight="must") for s in sentences[:8])
 
 
+class AdhocQuestion(Question):
+    """A question given on the spot. Its reference may be as short as a quiz answer ("By reference.");
+    authored packs keep the stricter minimum of `Question`."""
+
+    reference_answer: str = Field(min_length=8, max_length=4000)
+    # Key points cut from the reference's sentences say nothing about what is essential: they do
+    # not scale the score as authored ones do.
+    derived_key_points: bool = False
+
+
 def adhoc_question(prompt: str, reference: str, key_points: list[str] | None = None) -> Question:
     """A question built on the fly (no corpus): key points given, or derived from the reference."""
     try:
         points = tuple(KeyPoint(text=k) for k in key_points) if key_points else derive_key_points(reference)
-        return Question(
+        return AdhocQuestion(
             id="adhoc",
             prompt=prompt,
             kind="concept",
@@ -83,6 +178,7 @@ def adhoc_question(prompt: str, reference: str, key_points: list[str] | None = N
             difficulty="medium",
             reference_answer=reference,
             key_points=points,
+            derived_key_points=not key_points,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -93,6 +189,27 @@ def adhoc_question(prompt: str, reference: str, key_points: list[str] | None = N
         }
         field = names.get(str(err["loc"][-1]), str(err["loc"][0]))
         raise InputError(f"The {field} cannot be used: {err['msg'].lower()}.") from None
+
+
+@dataclass
+class _Pending:
+    """An answer that passed the text gate, waiting for its vectors."""
+
+    index: int
+    text: str
+    sentences: list[str]
+    at: int = 0  # where its sentences start in the batch of encoded texts
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A reference to embed in the batch: where its texts start, how many sentences and key points."""
+
+    key: str
+    at: int
+    sentences: int
+    points: int  # 0 when the store has the vectors: then the sentences are embedded only for their tokens
+    stored: ReferenceVectors | None
 
 
 class EmbeddingJudge:
@@ -112,31 +229,72 @@ class EmbeddingJudge:
         self.calibration = calibration or load_calibration()
         self.gate = Gate(vocabulary or set())
         self.model = f"{embedder.name} ({model_version()})"
+        self._references: dict[str, Reference] = {}
 
     def reference_vectors(self, question: Question) -> ReferenceVectors:
-        if self.store is not None and question.id != "adhoc":
-            cached = self.store.reference_vectors(question)
-            if cached is not None:
-                return cached
-        return embed_reference(self.embedder, question)
+        """The vectors a question is graded against (from the store, the cache, or embedded now)."""
+        texts: list[str] = []
+        plan, known = self._plan_references([question], texts)
+        known.update(self._take_references(plan, encode(self.embedder, texts)))
+        return known[_key(question)].vectors
 
     def judge(self, question: Question, answer: str) -> Judgement:
         """Grade one answer to one question."""
+        return self.judge_many([question], [answer])[0]
+
+    def judge_many(self, questions: Sequence[Question], answers: Sequence[str]) -> list[Judgement]:
+        """Grade each answer against its question, on its own; the model runs once for the whole batch.
+
+        Batching changes only speed: every answer gets exactly the judgement `judge` would give it.
+        """
+        if len(questions) != len(answers):
+            raise ValueError(f"{len(questions)} questions but {len(answers)} answers")
         started = time.perf_counter()
-        text = clean(answer)
-        verdict = self.gate.check_length(answer) or self.gate.check_text(text, question)
-        if verdict is not None:
-            return self._invalid(question, verdict, started)
-        sentences = split_sentences(text)
-        sentence_vectors = self.embedder.embed_batch(demoted(sentences, question))
+        results: list[Judgement | None] = [None] * len(answers)
+        pending: list[_Pending] = []
+        for i, (question, answer) in enumerate(zip(questions, answers)):
+            text = clean(answer)
+            verdict = self.gate.check_length(answer) or self.gate.check_text(text, question)
+            if verdict is not None:
+                results[i] = self._invalid(question, verdict, started)
+            else:
+                pending.append(_Pending(i, text, split_sentences(text) or [text]))
+
+        texts: list[str] = []
+        for p in pending:
+            p.at = len(texts)
+            texts += demoted(p.sentences, questions[p.index])
+        plan, refs = self._plan_references([questions[p.index] for p in pending], texts)
+        encoded = encode(self.embedder, texts)
+        refs.update(self._take_references(plan, encoded))
+        # Each judgement reports its own work plus its share of the batch's encode.
+        shared = (time.perf_counter() - started) / max(1, len(pending))
+        for p in pending:
+            question = questions[p.index]
+            own = encoded[p.at : p.at + len(p.sentences)]
+            results[p.index] = self._grade(
+                question, p.text, p.sentences, own, refs[_key(question)], time.perf_counter() - shared
+            )
+        assert all(r is not None for r in results)
+        return [r for r in results if r is not None]
+
+    def _grade(
+        self,
+        question: Question,
+        text: str,
+        sentences: list[str],
+        encoded: list[Encoded],
+        ref: Reference,
+        started: float,
+    ) -> Judgement:
+        sentence_vectors = np.stack([e.vector for e in encoded])
         answer_vector = holistic(sentence_vectors)
-        ref = self.reference_vectors(question)
-        similarity = float(answer_vector @ ref.reference)
+        similarity = float(answer_vector @ ref.vectors.reference)
         verdict = self.gate.check_topic(similarity, self._nearest_other(question, answer_vector), self.calibration)
         if verdict is not None:
             return self._invalid(question, verdict, started, sentences, {"holistic": similarity})
 
-        kp_sims = sentence_vectors @ ref.key_points.T  # (sentences, key points)
+        kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
         results = []
         for j, kp in enumerate(question.key_points):
             best = int(np.argmax(kp_sims[:, j]))
@@ -152,8 +310,11 @@ class EmbeddingJudge:
                     evidence_index=best if hit else None,
                 )
             )
-        feats = features(similarity, results, text, question)
-        score = round(self.calibration.score(feats), 1)
+        answer_tokens = np.vstack([e.tokens for e in encoded])
+        feats = features(
+            similarity, results, answer_tokens @ ref.tokens.T, text, question, self.calibration.hit_threshold
+        )
+        score = round(final_score(self.calibration, feats, question, text), 1)
         missed = [r.text for r in sorted(results, key=lambda r: r.similarity) if not r.hit and r.weight == "must"]
         missed_nice = [r.text for r in results if not r.hit and r.weight == "nice"]
         return Judgement(
@@ -172,6 +333,54 @@ class EmbeddingJudge:
             grader_version=f"{GRADER_VERSION}/{self.calibration.version}",
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    def _plan_references(
+        self, questions: Sequence[Question], texts: list[str]
+    ) -> tuple[list[_Planned], dict[str, Reference]]:
+        """The cached references, and for the others: their texts appended to `texts`, where each starts."""
+        plan: dict[str, _Planned] = {}
+        known: dict[str, Reference] = {}
+        for question in questions:
+            key = _key(question)
+            cached = self._references.get(key)
+            if cached is not None:
+                known[key] = cached
+            if cached is not None or key in plan:
+                continue
+            stored = self._stored_vectors(question)
+            sentences, points = reference_texts(question)
+            if stored is not None:
+                points = []
+            plan[key] = _Planned(key, len(texts), len(sentences), len(points), stored)
+            texts += sentences + points
+        return list(plan.values()), known
+
+    def _take_references(self, plan: list[_Planned], encoded: list[Encoded]) -> dict[str, Reference]:
+        """The references of `plan`, built from the encoded batch and cached."""
+        fresh = {}
+        for item in plan:
+            sentences = encoded[item.at : item.at + item.sentences]
+            vectors = item.stored
+            if vectors is None:
+                points = encoded[item.at + item.sentences : item.at + item.sentences + item.points]
+                vectors = ReferenceVectors(
+                    reference=holistic(np.stack([e.vector for e in sentences])),
+                    key_points=np.stack([e.vector for e in points]),
+                )
+            fresh[item.key] = Reference(vectors, np.vstack([e.tokens for e in sentences]))
+            self._remember(item.key, fresh[item.key])
+        return fresh
+
+    def _remember(self, key: str, reference: Reference) -> None:
+        while len(self._references) >= MAX_CACHED_REFERENCES:
+            self._references.pop(next(iter(self._references)))
+        self._references[key] = reference
+
+    def _stored_vectors(self, question: Question) -> ReferenceVectors | None:
+        """The reference and key-point vectors embedded at ingest, when the question is indexed."""
+        if self.store is None or question.id == "adhoc":
+            return None
+        return self.store.reference_vectors(question)
 
     def _nearest_other(self, question: Question, vector: np.ndarray) -> tuple[str, float] | None:
         if self.store is None or question.id == "adhoc":
@@ -202,20 +411,73 @@ class EmbeddingJudge:
         )
 
 
-def features(similarity: float, results: list[KeyPointResult], answer: str, question: Question) -> dict[str, float]:
-    """The evidence the calibrated score is computed from; names match calibration.json."""
+def _key(question: Question) -> str:
+    return f"{question.id}@{question.fingerprint()}"
+
+
+def final_score(calibration: Calibration, feats: dict[str, float], question: Question, answer: str) -> float:
+    """The fitted score, then product rules that the human-graded data cannot teach.
+
+    - Authored key points scale the score: an answer keeps `key_point_bound` of it, and the rest in
+      proportion to its key-point coverage (must-have points weigh double). Similarity alone rates
+      a fluent answer in the right words that says wrong things as half right, which is how the
+      human graders of short quiz answers graded, and what an interview must not.
+    - An answer that comes near none of the key points, or is one word, is weak at best: one word
+      can name the right thing but explains nothing.
+    """
+    score = calibration.score(feats)
+    if not getattr(question, "derived_key_points", False):
+        bound = calibration.key_point_bound
+        score *= bound + (1.0 - bound) * feats["kp_coverage"]
+    if feats["kp_coverage"] < NEAR_NONE or len(words(answer)) == 1:
+        score = min(score, WEAK_MAX)
+    return score
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, enough for "deploys" / "deployed" / "deploying" to meet."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def features(
+    similarity: float,
+    results: list[KeyPointResult],
+    token_sims: np.ndarray,
+    answer: str,
+    question: Question,
+    hit_threshold: float,
+) -> dict[str, float]:
+    """The evidence the calibrated score is computed from; names match calibration.json.
+
+    `token_sims` holds the cosine of every content-word token of the answer (rows) with every one
+    of the reference (columns), question words removed from both.
+    """
     weights = np.array([WEIGHTS[r.weight] for r in results])
     sims = np.array([r.similarity for r in results])
     hits = np.array([r.hit for r in results], dtype=float)
     answer_words = len(words(answer))
     reference_words = max(1, len(words(question.reference_answer)))
-    answer_terms = set(content_words(answer))
-    reference_terms = set(content_words(question.reference_answer)) - set(content_words(question.prompt))
+    asked = {stem(w) for w in content_words(question.prompt)}
+    answer_terms = {stem(w) for w in content_words(answer)} - asked
+    reference_terms = {stem(w) for w in content_words(question.reference_answer)} - asked
+    found = token_sims.max(axis=0)  # per reference token: its best match in the answer
     return {
         "holistic": similarity,
         "kp_mean": float(weights @ sims / weights.sum()),
         "kp_hit": float(weights @ hits / weights.sum()),
+        # A hit point counts fully, a missed one in proportion to how near it came.
+        "kp_coverage": float(weights @ np.clip(sims / hit_threshold, 0.0, 1.0) / weights.sum()),
+        # Alignment: how much of the reference each of its words finds in the answer, and back.
+        "align_recall": float(found.mean()),
+        # The same, less the ~0.3 that any text of the field reaches ("model", "data" match something):
+        # 0 at or below ALIGN_FLOOR, 1 from ALIGN_FLOOR + ALIGN_SPAN.
+        "align_coverage": float(np.clip((found - ALIGN_FLOOR) / ALIGN_SPAN, 0.0, 1.0).mean()),
+        "align_precision": float(token_sims.max(axis=1).mean()),
         "lexical": len(answer_terms & reference_terms) / max(1, len(reference_terms)),
+        "lexical_precision": len(answer_terms & reference_terms) / max(1, len(answer_terms)),
         # Saturating length: short answers are penalised, long ones are not rewarded for length.
         "length": min(1.0, answer_words / (0.5 * reference_words)),
     }

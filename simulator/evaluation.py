@@ -1,0 +1,500 @@
+"""`interview-sim eval`: how well the embedding judge agrees with human graders, and the fit behind it.
+
+Every row of a human-graded CSV is graded exactly as the product grades an ad-hoc question
+(`adhoc_question`: key points derived from the reference), each answer on its own; the 0-10
+score is compared with the human grade on the 0-5 scale. Batching is only for speed: the judge's
+`judge_many` gives each answer the judgement `judge` would.
+
+`fit` learns the calibration (linear weights over the judge's features and a monotone output
+curve) on such a file, with cross-validation grouped by question so that the reported figure is
+for questions the fit never saw. Fitting needs numpy only.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .corpus import Question
+from .embeddings import Embedder, default_embedder
+from .errors import InputError
+from .grading.calibration import Calibration, load_calibration
+from .grading.embedding import EmbeddingJudge, Encoded, adhoc_question, encode, final_score
+from .grading.judgement import Judgement
+from .text import clean
+
+REQUIRED = ("question", "reference_answer", "student_answer", "score_avg")
+MAX_GRADE = 5.0  # human grades are 0-5; the product's score is 0-10
+CHUNK = 64  # rows per judge_many call: big enough for fast batches, small enough for a live progress bar
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One human-graded answer."""
+
+    question: str
+    reference: str
+    answer: str
+    grade: float  # 0-5
+    group: str  # question_id when given, else the question text
+
+    @property
+    def assignment(self) -> str:
+        """The part of the question id before the dot (Mohler: assignment 1-8, exam 11)."""
+        return self.group.split(".")[0]
+
+
+def read_rows(path: Path) -> list[Row]:
+    """Rows of a human-graded CSV, or InputError saying what is wrong with the file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist: give a CSV of human-graded answers.") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a UTF-8 CSV file.") from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror}).") from None
+    if "\x00" in text:
+        raise InputError(f"{path} is not a CSV file (it holds binary data).")
+    try:
+        reader = csv.DictReader(text.splitlines())
+        header = [h.strip() for h in reader.fieldnames or []]
+        records = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"{path} is not a readable CSV file ({exc}).") from None
+    if not header:
+        raise InputError(f"{path} is empty: it needs a header row with {', '.join(REQUIRED)}.")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputError(
+            f"{path} lacks the column(s) {', '.join(missing)}: the CSV needs {', '.join(REQUIRED)} "
+            "(question_id optional)."
+        )
+    rows = []
+    for line, record in enumerate(records, start=2):
+        record = {(k or "").strip(): (v or "") for k, v in record.items()}
+        try:
+            grade = float(record["score_avg"])
+        except ValueError:
+            grade = math.nan
+        if not 0.0 <= grade <= MAX_GRADE:
+            raise InputError(f"{path} line {line}: score_avg {record['score_avg']!r} is not a number from 0 to 5.")
+        group = record.get("question_id", "").strip() or record["question"].strip()
+        rows.append(Row(record["question"], record["reference_answer"], record["student_answer"], grade, group))
+    if not rows:
+        raise InputError(f"{path} has a header but no rows to grade.")
+    return rows
+
+
+def questions_for(rows: Sequence[Row]) -> list[Question]:
+    """The ad-hoc question of every row, built as the product builds it (one per distinct pair)."""
+    built: dict[tuple[str, str], Question] = {}
+    out = []
+    for line, row in enumerate(rows, start=2):
+        pair = (row.question, row.reference)
+        if pair not in built:
+            try:
+                built[pair] = adhoc_question(row.question, row.reference)
+            except InputError as exc:
+                raise InputError(f"line {line}: {exc}") from None
+        out.append(built[pair])
+    return out
+
+
+def grade(rows: Sequence[Row], judge: EmbeddingJudge, progress: Progress | None = None) -> list[Judgement]:
+    """The product's judgement of every row, in batches."""
+    questions = questions_for(rows)
+    out: list[Judgement] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        out += judge.judge_many(questions[start : start + CHUNK], [r.answer for r in chunk])
+        if progress:
+            progress(len(out), len(rows))
+    return out
+
+
+def baseline_cosine(rows: Sequence[Row], embedder: Embedder) -> np.ndarray:
+    """Raw cosine(student answer, reference answer) with the same model: the floor to beat."""
+    references = sorted({r.reference for r in rows})
+    ref_vectors = dict(zip(references, embedder.embed_batch(references)))
+    answers = embedder.embed_batch([r.answer for r in rows])
+    return np.array([float(a @ ref_vectors[r.reference]) for a, r in zip(answers, rows)])
+
+
+# Metrics ----------------------------------------------------------------------------------------
+
+
+def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Pearson r; nan when either side is constant."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    a, b = a - a.mean(), b - b.mean()
+    denominator = math.sqrt(float(a @ a) * float(b @ b))
+    return float(a @ b) / denominator if denominator > 0 else math.nan
+
+
+def ranks(x: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their average rank."""
+    values = np.asarray(x, dtype=float)
+    order = np.argsort(values, kind="mergesort")
+    out = np.empty(len(values))
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        out[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    return pearson(ranks(x), ranks(y))
+
+
+def per_group_r(predicted: np.ndarray, gold: np.ndarray, groups: Sequence[str]) -> dict[str, float]:
+    """Pearson r within each group; groups where either side is constant have none."""
+    keys = np.asarray(groups)
+    out = {}
+    for g in dict.fromkeys(groups):
+        mask = keys == g
+        r = pearson(predicted[mask], gold[mask])
+        if not math.isnan(r):
+            out[g] = r
+    return out
+
+
+def metrics(
+    scores: Sequence[float] | np.ndarray, gold: Sequence[float] | np.ndarray, groups: Sequence[str]
+) -> dict[str, Any]:
+    """Agreement of 0-10 scores with 0-5 human grades: the figures `eval` reports."""
+    predicted = np.asarray(scores, dtype=float) / 2
+    truth = np.asarray(gold, dtype=float)
+    within = per_group_r(predicted, truth, groups)
+    return {
+        "n": len(truth),
+        "questions": len(set(groups)),
+        "pearson": pearson(predicted, truth),
+        "spearman": spearman(predicted, truth),
+        "rmse": float(np.sqrt(np.mean((predicted - truth) ** 2))),
+        "per_question_r": float(np.mean(list(within.values()))) if within else math.nan,
+    }
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Min, quartiles and max."""
+    q = np.percentile(np.asarray(values, dtype=float), [0, 25, 50, 75, 100])
+    return dict(zip(("min", "q1", "median", "q3", "max"), (float(v) for v in q)))
+
+
+# The harness ------------------------------------------------------------------------------------
+
+
+def evaluate(
+    rows: Sequence[Row],
+    embedder: Embedder | None = None,
+    calibration: Calibration | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Grade every row as the product does and report agreement with the human grades.
+
+    Keys: n, questions, pearson, spearman, rmse, per_question_r, baseline_cosine_pearson, plus
+    `details` (gated answers, per-question r spread) for the text report.
+    """
+    embedder = embedder or default_embedder()
+    # What Engine.adhoc_judge builds: no store, no bank vocabulary.
+    judge = EmbeddingJudge(embedder, calibration=calibration or load_calibration())
+    judgements = grade(rows, judge, progress)
+    scores = np.array([j.score for j in judgements])
+    gold = np.array([r.grade for r in rows])
+    groups = [r.group for r in rows]
+    report: dict[str, Any] = metrics(scores, gold, groups)
+    report["baseline_cosine_pearson"] = pearson(baseline_cosine(rows, embedder), gold)
+    within = per_group_r(scores / 2, gold, groups)
+    report["details"] = {
+        "gated": sum(not j.valid for j in judgements),
+        "gated_mean_grade": float(np.mean([r.grade for r, j in zip(rows, judgements) if not j.valid] or [math.nan])),
+        "per_question_r_spread": spread(list(within.values())) if within else {},
+        "calibration": judge.calibration.version,
+    }
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    d = report.get("details", {})
+    lines = [
+        f"answers            {report['n']} ({d.get('gated', 0)} not graded by the gate)",
+        f"questions          {report['questions']}",
+        f"Pearson r          {report['pearson']:.3f}",
+        f"Spearman rho       {report['spearman']:.3f}",
+        f"RMSE (0-5)         {report['rmse']:.3f}",
+        f"per-question r     {report['per_question_r']:.3f} (mean)",
+        f"baseline cosine r  {report['baseline_cosine_pearson']:.3f} (raw cosine(student, reference), same model)",
+    ]
+    if d.get("per_question_r_spread"):
+        s = d["per_question_r_spread"]
+        lines.append(
+            f"per-question r     min {s['min']:.2f}, q1 {s['q1']:.2f}, median {s['median']:.2f}, "
+            f"q3 {s['q3']:.2f}, max {s['max']:.2f}"
+        )
+    if d.get("calibration"):
+        lines.append(f"calibration        {d['calibration']}")
+    return "\n".join(lines)
+
+
+def json_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The --json object: the seven figures, nan as null."""
+    keys = ("n", "questions", "pearson", "spearman", "rmse", "per_question_r", "baseline_cosine_pearson")
+    return {k: (None if isinstance(report[k], float) and math.isnan(report[k]) else report[k]) for k in keys}
+
+
+# Fitting ----------------------------------------------------------------------------------------
+
+
+class CachedEmbedder:
+    """Wraps an embedder so that refits re-judge without re-encoding (fitting only)."""
+
+    def __init__(self, embedder: Embedder):
+        self.inner = embedder
+        self.name = embedder.name
+        self._vectors: dict[str, np.ndarray] = {}
+        self._encoded: dict[str, Encoded] = {}
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if todo:
+            self._vectors.update(zip(todo, self.inner.embed_batch(todo)))
+        return np.array([self._vectors[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_tokens(self, texts: list[str]) -> list[Encoded]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._encoded]
+        if todo:
+            self._encoded.update(zip(todo, encode(self.inner, todo)))
+        return [self._encoded[t] for t in texts]
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, float]:
+    """Ridge regression on standardised features; returns weights and intercept on the raw scale."""
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd[sd == 0] = 1.0
+    z = (x - mu) / sd
+    w = np.linalg.solve(z.T @ z + alpha * np.eye(x.shape[1]), z.T @ (y - y.mean()))
+    weights = w / sd
+    return weights, float(y.mean() - weights @ mu)
+
+
+def isotonic_knots(raw: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> list[tuple[float, float]]:
+    """An increasing curve raw -> y: weighted pool-adjacent-violators (PAV) over the sorted raw values.
+
+    Knots sit at the mean raw value of each pooled block; interpolating between them gives a
+    strictly increasing curve (ties would merge answers a person ranks apart), flat beyond.
+    """
+    w = np.ones(len(raw)) if weight is None else np.asarray(weight, dtype=float)
+    values, inverse = np.unique(raw, return_inverse=True)
+    counts = np.bincount(inverse).astype(float)
+    # Each block: [sum of raw, sum of w*y, sum of w, count]
+    blocks = zip(values * counts, np.bincount(inverse, weights=w * y), np.bincount(inverse, weights=w), counts)
+    pooled: list[list[float]] = []
+    for block in blocks:
+        pooled.append(list(block))
+        while len(pooled) > 1 and pooled[-2][1] / pooled[-2][2] >= pooled[-1][1] / pooled[-1][2]:
+            last = pooled.pop()
+            pooled[-1] = [a + b for a, b in zip(pooled[-1], last)]
+    return [(sx / n, swy / sw) for sx, swy, sw, n in pooled]
+
+
+@dataclass
+class Fitted:
+    """A fitted model on the 0-5 scale: linear map, then an increasing curve."""
+
+    features: tuple[str, ...]
+    weights: np.ndarray
+    intercept: float
+    knots: list[tuple[float, float]]
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, features: Sequence[str], curve: bool = True) -> Fitted:
+    """Least squares for the linear map, then isotonic regression of the grades on its output."""
+    weights, intercept = fit_linear(x, y)
+    knots = isotonic_knots(x @ weights + intercept, y) if curve else []
+    return Fitted(tuple(features), weights, intercept, knots)
+
+
+def calibration_from(model: Fitted, base: Calibration, **extra: Any) -> Calibration:
+    """A fitted model as the product's Calibration (0-10 scale); thresholds and product rules from `base`."""
+    return Calibration(
+        version=extra.pop("version", "fit"),
+        fitted_on=extra.pop("fitted_on", ""),
+        features=model.features,
+        weights=tuple(round(float(w) * 2, 6) for w in model.weights),
+        intercept=round(model.intercept * 2, 6),
+        curve=_knots(model.knots),
+        hit_threshold=base.hit_threshold,
+        off_topic_floor=base.off_topic_floor,
+        off_topic_margin=base.off_topic_margin,
+        key_point_bound=base.key_point_bound,
+        **extra,
+    )
+
+
+def _knots(knots: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """Knots on the 0-10 scale, rounded for the JSON file; a knot that rounding merges is dropped."""
+    out: list[tuple[float, float]] = []
+    for x, y in knots:
+        point = (round(x * 2, 6), round(y * 2, 6))
+        if not out or point[0] > out[-1][0]:
+            out.append(point)
+    return tuple(out)
+
+
+@dataclass
+class Table:
+    """The graded rows: features as the product computed them, and what final_score needs."""
+
+    rows: Sequence[Row]
+    judgements: Sequence[Judgement]
+    questions: Sequence[Question]
+    features: tuple[str, ...]
+    base: Calibration
+
+    def __post_init__(self) -> None:
+        self.valid = np.array([j.valid for j in self.judgements])
+        self.x = np.array(
+            [[j.features[f] for f in self.features] if j.valid else [0.0] * len(self.features) for j in self.judgements]
+        ).reshape(len(self.judgements), len(self.features))
+        self.y = np.array([r.grade for r in self.rows])
+        self.groups = [r.group for r in self.rows]
+        self.assignments = [r.assignment for r in self.rows]
+
+    def predict(self, calibration: Calibration, which: np.ndarray) -> np.ndarray:
+        """0-5 predictions of the rows in `which`, through the product's own final_score; gated rows 0."""
+        out = np.zeros(int(which.sum()))
+        for k, i in enumerate(np.flatnonzero(which).tolist()):
+            j = self.judgements[i]
+            if j.valid:
+                answer = clean(self.rows[i].answer)
+                out[k] = final_score(calibration, j.features, self.questions[i], answer) / 2
+        return out
+
+    def fit(self, columns: Sequence[int], train: np.ndarray, curve: bool = True) -> Calibration:
+        names = [self.features[c] for c in columns]
+        keep = train & self.valid
+        model = fit_model(self.x[keep][:, list(columns)], self.y[keep], names, curve)
+        return calibration_from(model, self.base)
+
+    def cross_validate(self, columns: Sequence[int], by: str = "question", curve: bool = True) -> np.ndarray:
+        """Out-of-fold predictions (0-5): each group is predicted by a model fitted without it."""
+        keys = np.asarray(self.groups if by == "question" else self.assignments)
+        if len(set(keys.tolist())) < 2:
+            return np.full(len(self.y), math.nan)  # one group: nothing to hold out
+        predicted = np.zeros(len(self.y))
+        for g in dict.fromkeys(keys.tolist()):
+            test = keys == g
+            predicted[test] = self.predict(self.fit(columns, ~test, curve), test)
+        return predicted
+
+    def figures(self, predicted: np.ndarray) -> dict[str, float]:
+        m = metrics(predicted * 2, self.y, self.groups)
+        return {k: m[k] for k in ("pearson", "spearman", "rmse", "per_question_r")}
+
+
+def fit(
+    rows: Sequence[Row],
+    base: Calibration,
+    features: Sequence[str] | None = None,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+    source: str = "",
+) -> tuple[Calibration, dict[str, Any]]:
+    """Fit weights and output curve on all rows; report grouped-CV figures next to in-sample ones.
+
+    Thresholds (key-point hit, off-topic floor and margin) and the key-point bound are taken from
+    `base`: they are product decisions, checked here, not tuned to the file.
+    """
+    names = tuple(features or base.features)
+    cached = CachedEmbedder(embedder or default_embedder())
+    questions = questions_for(rows)
+    judgements = grade(rows, EmbeddingJudge(cached, calibration=base), progress)
+    computed = next((j.features for j in judgements if j.valid), {})
+    unknown = [f for f in names if f not in computed]
+    if unknown:
+        raise InputError(f"Unknown feature(s) {', '.join(unknown)}: the judge computes {', '.join(computed)}.")
+    table = Table(rows, judgements, questions, names, base)
+    columns = list(range(len(names)))
+    calibration = table.fit(columns, np.ones(len(rows), dtype=bool)).model_copy(
+        update={
+            "version": f"fit-{date.today().isoformat()}",
+            "fitted_on": source,
+            "notes": (
+                "Linear weights over the features, then an increasing curve (knots: raw, score), both on the "
+                "0-10 scale; fitted with `interview-sim eval --data FILE --fit OUT.json` (docs/ACCURACY.md)."
+            ),
+        }
+    )
+    by_question = table.figures(table.cross_validate(columns, "question"))
+    by_assignment = table.figures(table.cross_validate(columns, "assignment"))
+    # In-sample: the product itself, re-run with the fitted file (not the fitter's own arithmetic).
+    again = grade(rows, EmbeddingJudge(cached, calibration=calibration))
+    product = metrics([j.score for j in again], table.y, table.groups)
+    in_sample = {k: float(product[k]) for k in ("pearson", "spearman", "rmse", "per_question_r")}
+    report: dict[str, Any] = {
+        "n": len(rows),
+        "questions": len(set(table.groups)),
+        "gated": int((~table.valid).sum()),
+        "cv_question": by_question,
+        "cv_assignment": by_assignment,
+        "in_sample": in_sample,
+        "table": table,
+        "features": names,
+    }
+    figures = {"cv_question": by_question, "cv_assignment": by_assignment, "in_sample": in_sample}
+    metrics_out = {
+        f"{prefix}_{k}": round(v, 4) for prefix, f in figures.items() for k, v in f.items() if not math.isnan(v)
+    }
+    return calibration.model_copy(update={"metrics": metrics_out}), report
+
+
+def ablations(table: Table, names: Sequence[str]) -> list[tuple[str, dict[str, float]]]:
+    """Grouped-CV figures (by question): the model, without its curve, without each feature, each alone."""
+    full = list(range(len(names)))
+    out = [("as fitted", table.figures(table.cross_validate(full)))]
+    out.append(("linear only (no curve)", table.figures(table.cross_validate(full, curve=False))))
+    if len(names) > 1:
+        for i, name in enumerate(names):
+            rest = [c for c in full if c != i]
+            out.append((f"without {name}", table.figures(table.cross_validate(rest))))
+    for i, name in enumerate(names):
+        out.append((f"{name} alone", table.figures(table.cross_validate([i]))))
+    return out
+
+
+def format_fit(report: dict[str, Any]) -> str:
+    def row(label: str, f: dict[str, float]) -> str:
+        return (
+            f"{label:<34} r {f['pearson']:.3f}  rho {f['spearman']:.3f}  RMSE {f['rmse']:.3f}  "
+            f"per-question r {f['per_question_r']:.3f}"
+        )
+
+    return "\n".join(
+        [
+            f"{report['n']} answers, {report['questions']} questions, {report['gated']} not graded by the gate",
+            f"features: {', '.join(report['features'])}",
+            row("grouped CV, leave one question out", report["cv_question"]),
+            row("grouped CV, leave one assignment out", report["cv_assignment"]),
+            row("in-sample (product, fitted file)", report["in_sample"]),
+        ]
+    )
+
+
+def format_ablations(results: list[tuple[str, dict[str, float]]]) -> str:
+    return "\n".join(
+        f"{label:<34} r {f['pearson']:.3f}  RMSE {f['rmse']:.3f}  per-question r {f['per_question_r']:.3f}"
+        for label, f in results
+    )

@@ -1,0 +1,227 @@
+"""The eval harness: metrics on known inputs, the CSV contract, batch = single grading, the fit,
+and agreement with human graders on the real dev file (skipped where it is absent)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simulator import Engine
+from simulator.cli import app
+from simulator.embeddings import MiniLMEmbedder
+from simulator.evaluation import (
+    Row,
+    baseline_cosine,
+    evaluate,
+    metrics,
+    pearson,
+    ranks,
+    read_rows,
+    spearman,
+)
+from simulator.grading import EmbeddingJudge, adhoc_question
+from simulator.grading.calibration import Calibration, load_calibration
+from simulator.grading.embedding import WEAK_MAX
+
+from .conftest import ASAG
+
+runner = CliRunner()
+
+CANARY_Q = "What is a canary release?"
+CANARY_REF = (
+    "A canary release sends a small share of traffic to the new version first. "
+    "Error rates and latency are compared with the stable version. "
+    "If the canary is healthy, traffic is increased step by step."
+)
+REGISTRY_Q = "Why use a model registry?"
+REGISTRY_REF = (
+    "A model registry stores versioned models with their metadata, lineage and stage, "
+    "so teams know which model is in production and can roll back to an earlier version."
+)
+# (question, reference, answer, human grade 0-5): made up here, a clear ladder per question.
+TINY = [
+    (
+        CANARY_Q,
+        CANARY_REF,
+        "We send five percent of the traffic to the new version, compare its error rate and "
+        "latency with the stable one, and ramp up step by step while it stays healthy.",
+        5.0,
+    ),
+    (CANARY_Q, CANARY_REF, "Only some users get the new version at first.", 3.0),
+    (CANARY_Q, CANARY_REF, "A canary release means renaming the release branch to canary before a deploy.", 1.0),
+    (
+        REGISTRY_Q,
+        REGISTRY_REF,
+        "It keeps every model version with its metadata and lineage and stage, so we know "
+        "what runs in production and can roll back to an older version.",
+        5.0,
+    ),
+    (REGISTRY_Q, REGISTRY_REF, "So that we can find old versions of models again.", 3.0),
+    (REGISTRY_Q, REGISTRY_REF, "A registry is where Docker images are pushed before Kubernetes pulls them.", 1.0),
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, str, str, float]], ids: bool = True) -> Path:
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow((["question_id"] if ids else []) + ["question", "reference_answer", "student_answer", "score_avg"])
+        for q, r, a, g in rows:
+            w.writerow((["1.1" if q == CANARY_Q else "1.2"] if ids else []) + [q, r, a, g])
+    return path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+# Metrics on inputs whose answers are known by hand -----------------------------------------------
+
+
+def test_pearson_spearman_rmse_on_known_input() -> None:
+    assert pearson([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) == pytest.approx(0.8)  # cov 8 / sqrt(10 * 10)
+    assert math.isnan(pearson([1, 1, 1], [1, 2, 3]))
+    assert list(ranks([10, 20, 20, 30])) == [1, 2.5, 2.5, 4]
+    assert spearman([1, 2, 3, 4], [1, 4, 9, 16]) == pytest.approx(1.0)  # monotone, not linear
+    m = metrics([10, 8, 6, 4, 9, 1], [5, 4, 3, 1, 4, 2], ["a", "a", "a", "a", "b", "b"])
+    # Predictions are score / 2 = [5, 4, 3, 2, 4.5, 0.5]: errors 0, 0, 0, 1, 0.5, -1.5.
+    assert m["n"] == 6 and m["questions"] == 2
+    assert m["rmse"] == pytest.approx(math.sqrt((1 + 0.25 + 2.25) / 6))
+    assert m["per_question_r"] == pytest.approx((pearson([5, 4, 3, 2], [5, 4, 3, 1]) + 1.0) / 2)
+    assert m["pearson"] == pytest.approx(float(np.corrcoef([5, 4, 3, 2, 4.5, 0.5], [5, 4, 3, 1, 4, 2])[0, 1]))
+
+
+# The CSV contract --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "is empty"),
+        ("question,reference_answer,score_avg\nQ,R,3\n", "lacks the column(s) student_answer"),
+        ("question,reference_answer,student_answer,score_avg\n", "no rows"),
+        (
+            "question,reference_answer,student_answer,score_avg\nWhat is X?,X is a thing.,X is a thing.,nine\n",
+            "line 2: score_avg 'nine'",
+        ),
+        (
+            "question,reference_answer,student_answer,score_avg\nWhat is X?,X is a thing.,X is a thing.,7\n",
+            "not a number from 0 to 5",
+        ),
+    ],
+)
+def test_bad_csv_is_a_one_line_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    code, out, err = invoke("eval", "--data", str(path))
+    assert code != 0
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err + out
+
+
+def test_binary_or_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
+    png = tmp_path / "data.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    for path, message in ((png, "not"), (tmp_path / "none.csv", "does not exist")):
+        code, out, err = invoke("eval", "--data", str(path))
+        assert code != 0 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err + out
+
+
+def test_question_id_is_optional(tmp_path: Path) -> None:
+    rows = read_rows(write_csv(tmp_path / "d.csv", TINY, ids=False))
+    assert len(rows) == 6 and {r.group for r in rows} == {CANARY_Q, REGISTRY_Q}
+
+
+# The harness grades as the product does ----------------------------------------------------------
+
+
+def test_eval_json_matches_the_product_row_by_row(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    path = write_csv(tmp_path / "tiny.csv", TINY)
+    code, out, _ = invoke("eval", "--data", str(path), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) == {"n", "questions", "pearson", "spearman", "rmse", "per_question_r", "baseline_cosine_pearson"}
+    assert report["n"] == 6 and report["questions"] == 2
+
+    # The same figures from the product's own ad-hoc grading, one answer at a time.
+    engine = Engine(embedder=embedder)
+    scores = np.array([engine.grade_adhoc(q, r, a).score for q, r, a, _ in TINY])
+    gold = np.array([g for *_, g in TINY])
+    assert report["pearson"] == pytest.approx(float(np.corrcoef(scores / 2, gold)[0, 1]), abs=1e-6)
+    assert report["rmse"] == pytest.approx(float(np.sqrt(np.mean((scores / 2 - gold) ** 2))), abs=1e-6)
+    within = [float(np.corrcoef(scores[i : i + 3] / 2, gold[i : i + 3])[0, 1]) for i in (0, 3)]
+    assert report["per_question_r"] == pytest.approx(np.mean(within), abs=1e-6)
+    # A clear ladder: the grader agrees with it, and so (less well) does raw cosine.
+    assert report["pearson"] > 0.8 and report["spearman"] > 0.8
+    vectors = embedder.embed_batch([a for _, _, a, _ in TINY] + [CANARY_REF, REGISTRY_REF])
+    cosine = [float(vectors[i] @ vectors[6 + (i >= 3)]) for i in range(6)]
+    assert report["baseline_cosine_pearson"] == pytest.approx(pearson(cosine, gold), abs=1e-5)
+
+
+def test_batch_grading_equals_one_at_a_time(embedder: MiniLMEmbedder) -> None:
+    questions = [adhoc_question(q, r) for q, r, _, _ in TINY] + [adhoc_question(CANARY_Q, CANARY_REF)] * 2
+    answers = [a for *_, a, _ in TINY] + ["", "canary"]
+    many = EmbeddingJudge(embedder).judge_many(questions, answers)
+    for q, a, batched in zip(questions, answers, many):
+        alone = EmbeddingJudge(embedder).judge(q, a)
+        assert (batched.valid, batched.reason) == (alone.valid, alone.reason)
+        assert batched.score == pytest.approx(alone.score, abs=0.1)
+        for k, v in alone.features.items():
+            assert batched.features[k] == pytest.approx(v, abs=1e-3)
+
+
+def test_short_reference_and_non_answers_on_an_adhoc_question(embedder: MiniLMEmbedder) -> None:
+    engine = Engine(embedder=embedder)
+    quiz = ("How are arrays passed to functions in C++?", "By reference.")
+    right = engine.grade_adhoc(*quiz, "They are passed by reference, as a pointer to the first element.")
+    assert right.valid and right.score >= 7
+    one_word = engine.grade_adhoc(*quiz, "reference")
+    assert one_word.score <= WEAK_MAX, "one word never scores well"
+    for off_topic in (
+        "The weather was lovely and we went to the beach for a picnic with friends.",
+        "Kubernetes schedules containers onto nodes and restarts pods that crash.",
+    ):
+        assert engine.grade_adhoc(CANARY_Q, CANARY_REF, off_topic).score <= WEAK_MAX
+    assert engine.grade_adhoc(CANARY_Q, CANARY_REF, "asdkjh qwpoeiru zmxncbv lkjasdf").score == 0
+
+
+def test_fit_writes_a_calibration_the_product_loads(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    data = write_csv(tmp_path / "tiny.csv", TINY * 2)
+    out = tmp_path / "calibration.json"
+    code, stdout, err = invoke("eval", "--data", str(data), "--fit", str(out), "--ablations")
+    assert code == 0, err
+    assert "grouped CV, leave one question out" in stdout and "in-sample" in stdout and "alone" in stdout
+    fitted = Calibration.model_validate(json.loads(out.read_text()))
+    shipped = load_calibration()
+    assert fitted.features == shipped.features and fitted.hit_threshold == shipped.hit_threshold
+    assert all(b[0] > a[0] and b[1] >= a[1] for a, b in zip(fitted.curve, fitted.curve[1:]))
+    assert {"cv_question_pearson", "in_sample_rmse"} <= set(fitted.metrics)
+
+
+# Agreement with human graders on the real dev file -----------------------------------------------
+
+
+@pytest.mark.skipif(
+    not ASAG.exists(), reason=f"{ASAG} is absent: the human-graded dev file is not shipped with the repo"
+)
+def test_dev_file_beats_raw_cosine(embedder: MiniLMEmbedder) -> None:
+    # Assignments 1-3 (630 answers, 21 questions) keep this under a minute; the whole file is
+    # measured by `interview-sim eval` (docs/ACCURACY.md).
+    rows = [r for r in read_rows(ASAG) if r.assignment in {"1", "2", "3"}]
+    assert len(rows) > 500
+    report = evaluate(rows, embedder)
+    assert report["pearson"] > report["baseline_cosine_pearson"] + 0.05, report
+    assert report["spearman"] > 0.55 and report["rmse"] < 1.0, report
+    assert report["per_question_r"] > 0.5, report
+
+
+def test_baseline_is_cosine_of_raw_texts(embedder: MiniLMEmbedder) -> None:
+    rows = [Row(q, r, a, g, q) for q, r, a, g in TINY[:2]]
+    got = baseline_cosine(rows, embedder)
+    v = embedder.embed_batch([TINY[0][2], TINY[1][2], CANARY_REF])
+    assert got == pytest.approx([float(v[0] @ v[2]), float(v[1] @ v[2])], abs=1e-5)

@@ -227,6 +227,9 @@ def render(j: Any) -> str:
         if k.hit:
             lines.append(f"      evidence: “{k.evidence}”")
     lines += [f"  {note}" for note in j.feedback]
+    if j.outline:
+        lines.append("A stronger answer would cover:")
+        lines += [f"  - {point}" for point in j.outline]
     if j.follow_up:
         lines.append(f"Follow-up: {j.follow_up}")
     return "\n".join(lines)

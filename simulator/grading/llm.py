@@ -197,7 +197,8 @@ def parse_reply(content: str, model: type[BaseModel], rubric: Rubric, n_points: 
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = [str(p) for p in err["loc"]]
+        # Keys come from the reply, so from text an injection may have steered: short and plain only.
+        loc = [p if re.fullmatch(r"[A-Za-z0-9_]{1,40}", p) else "?" for p in map(str, err["loc"])]
         if err["type"] in {"less_than_equal", "greater_than_equal"} and loc[-1] == "score":
             raise LLMFailure(
                 f"the reply scored {loc[1]} outside the rubric's {rubric.scale.min}-{rubric.scale.max} scale"

@@ -85,7 +85,7 @@ case "${1:-serve}" in
     prepare
     port="${SIM_LLM_PORT:-8088}"
     log "serving $MODEL_FILE on http://127.0.0.1:$port/v1 (Ctrl-C stops it)"
-    exec "$BINARY" -m "$MODEL" --host 127.0.0.1 --port "$port" -c 4096 -np 1 -t "$(nproc)" --log-disable
+    exec "$BINARY" -m "$MODEL" --host 127.0.0.1 --port "$port" -c 8192 -np 1 -t "$(nproc)" --log-disable
     ;;
   *)
     echo "usage: $0 [prepare|serve]" >&2

@@ -204,16 +204,20 @@ export default function(component) {
   const { data, parentElement, setTriggerValue } = component;
   const words = parentElement.querySelector('.words');
   const clock = parentElement.querySelector('.clock');
-  const box = document.querySelector('.st-key-' + data.key + ' textarea');
+  // Looked up on every use, never kept: Streamlit may replace the textarea element on a rerun
+  // (e.g. when the grader finishes warming up), and a listener on the old one would go deaf.
+  const selector = '.st-key-' + data.key + ' textarea';
+  const box = () => document.querySelector(selector);
   const fmt = (s) => s < 60 ? s + ' s' : Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+  const onInput = (event) => { if (event.target.matches && event.target.matches(selector)) count(); };
   const count = () => {
-    const text = box ? box.value : '';
+    const text = box() ? box().value : '';
     const n = (text.match(/[\\p{L}\\p{N}]+(?:['’\\-.][\\p{L}\\p{N}]+)*/gu) || []).length;
     const spoken = fmt(Math.round(n * 60 / data.wpm));
     words.textContent = n + (n === 1 ? ' word' : ' words') + ' · about ' + spoken + ' spoken';
   };
   count();
-  if (box) box.addEventListener('input', count);
+  document.addEventListener('input', onInput, true);
   let timer = null;
   if (data.remaining_ms !== null && data.remaining_ms !== undefined) {
     const end = performance.now() + data.remaining_ms;
@@ -226,14 +230,14 @@ export default function(component) {
         clearInterval(timer);
         timer = null;
         clock.textContent = '⏱ time is up: submitting your answer as it stands';
-        setTriggerValue('expired', box ? box.value : '');
+        setTriggerValue('expired', box() ? box().value : '');
       }
     };
     tick();
     timer = setInterval(tick, 250);
   }
   return () => {
-    if (box) box.removeEventListener('input', count);
+    document.removeEventListener('input', onInput, true);
     if (timer) clearInterval(timer);
   };
 }

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 GRADER_VERSION = "embedding-2"
 WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to-have one
 ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match
+UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 WEAK_MAX = 3.9  # the top of the "weak" band
 NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them (about 6% of real answers)
 MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
@@ -288,6 +289,12 @@ class EmbeddingJudge:
         started: float,
     ) -> Judgement:
         sentence_vectors = np.stack([e.vector for e in encoded])
+        # Sentences unrelated to the reference ("Ignore all previous instructions...", small talk)
+        # are left out of the evidence when the answer has related ones: padding neither helps an
+        # answer nor dilutes it (an off-topic answer stays off-topic with a sentence of junk added).
+        related = np.flatnonzero(sentence_vectors @ ref.vectors.reference >= UNRELATED)
+        used = related if 0 < len(related) < len(encoded) else np.arange(len(encoded))
+        sentence_vectors = sentence_vectors[used]
         answer_vector = holistic(sentence_vectors)
         similarity = float(answer_vector @ ref.vectors.reference)
         verdict = self.gate.check_topic(similarity, self._nearest_other(question, answer_vector), self.calibration)
@@ -306,11 +313,11 @@ class EmbeddingJudge:
                     weight=kp.weight,
                     hit=hit,
                     similarity=round(max(-1.0, min(1.0, sim)), 4),
-                    evidence=sentences[best] if hit else None,
-                    evidence_index=best if hit else None,
+                    evidence=sentences[used[best]] if hit else None,
+                    evidence_index=int(used[best]) if hit else None,
                 )
             )
-        answer_tokens = np.vstack([e.tokens for e in encoded])
+        answer_tokens = np.vstack([encoded[i].tokens for i in used])
         feats = features(
             similarity, results, answer_tokens @ ref.tokens.T, text, question, self.calibration.hit_threshold
         )

@@ -24,6 +24,7 @@ from simulator.interview import MockInterview
 from .conftest import ROOT
 from .test_bank import NEW_PACK
 from .test_history import judged
+from .test_speech import MAX_WER, say, word_error_rate
 
 APP = str(ROOT / "app.py")
 DRIFT = "seed-data-vs-concept-drift"
@@ -236,6 +237,76 @@ def test_mock_interview_gives_no_feedback_until_the_report(app_env: History, see
     saved = app_env.attempts()
     assert [a.mode for a in saved] == ["mock", "mock"] and saved[1].timed_out and saved[1].valid
     assert saved[1].answer == second.reference_answer
+
+
+# --- Spoken answers (the real local transcriber) ------------------------------------------
+
+SPOKEN = (
+    "Data drift is a change in the distribution of the input features. We detect it by comparing recent "
+    "feature distributions with a reference window, using the population stability index, without any labels."
+)
+
+
+@pytest.fixture(scope="module")
+def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """SPOKEN said by espeak-ng, as the browser's recorder would send it (one WAV file)."""
+    return say(SPOKEN, tmp_path_factory.mktemp("spoken") / "answer.wav").read_bytes()
+
+
+def keep_choices(at: AppTest) -> int:
+    return sum(c.key == "voice_keep" for c in at.checkbox)
+
+
+def test_a_spoken_follow_up_fills_its_box_and_is_stored_with_its_delivery(
+    app_env: History, app_dirs: tuple[Path, Path], spoken_wav: bytes
+) -> None:
+    home, _ = app_dirs
+    shutil.rmtree(home / "recordings", ignore_errors=True)
+    at = grade(practice(), WEAK)  # typed
+    first = app_env.attempts()[0]
+    key = f"follow-up-{first.id}-0"
+    assert keep_choices(at) == 1  # one "Keep my recordings", wherever the recorder is
+    at.checkbox(key="voice_keep").check()
+    at.audio_input(key=f"voice-{key}").set_value(("follow-up.wav", spoken_wav, "audio/wav"))
+    run(at)
+    said = at.text_area(key=key).value
+    assert said and word_error_rate(SPOKEN, said) <= MAX_WER, said
+    assert re.search(r"Transcribed \d+ s of speech", shown(at))
+    assert len(list((home / "recordings").glob("*.wav"))) == 1  # kept, as ticked
+
+    at.button(key=f"grade-{key}").click()
+    run(at)
+    [follow] = app_env.attempts(mode="follow-up")
+    assert follow.answer == said and follow.parent_id == first.id
+    delivery = follow.extra["delivery"]
+    assert delivery["spoken"] is True and 100 <= delivery["words_per_minute"] <= 220, delivery
+    typed = app_env.get(first.id)
+    assert typed is not None and typed.extra["delivery"]["spoken"] is False  # the typed answer stays typed
+    text = shown(at)
+    assert "Follow-up answer 1" in text and "(spoken answer)" in text and "(typed answer)" in text
+    assert keep_choices(at) == 1
+
+
+def test_a_spoken_mock_answer_fills_the_box_and_is_stored_with_its_delivery(
+    app_env: History, spoken_wav: bytes
+) -> None:
+    at = page("ui/mock_interview.py")
+    at.number_input(key="mock_n").set_value(1)
+    at.button[0].click()  # Start the interview
+    run(at)
+    interview: MockInterview = at.session_state["_mock"]
+    key = f"mock-answer-{interview.id}-0"
+    assert keep_choices(at) == 1
+    at.audio_input(key=f"voice-{key}").set_value(("answer.wav", spoken_wav, "audio/wav"))
+    run(at)
+    said = at.text_area(key=key).value
+    assert said and word_error_rate(SPOKEN, said) <= MAX_WER, said
+    at.button(key=f"mock-submit-{interview.id}-0").click()
+    run(at)
+    assert "Mock interview report" in [t.value for t in at.title]
+    [saved] = app_env.attempts(mode="mock")
+    assert saved.answer == said and saved.extra["delivery"]["spoken"] is True
+    assert "(spoken answer)" in shown(at)
 
 
 # --- Progress ------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ def running(interview: MockInterview) -> None:
         st.error(md_escape(error))
     st.subheader(md_escape(question.prompt))
     question_badges(question, bank)
+    voice.keep_option()
     voice.record(answer_key, question)  # before the box: its transcript fills it
     st.text_area(
         "Your answer",

@@ -223,7 +223,10 @@ def _follow_up(state: PracticeState, attempt: Attempt) -> None:
                 st.caption(md_escape(f"Not graded: {fa.judgement.reason}"))
             else:
                 st.caption("No new key point covered.")
+            voice.show_delivery(fa.id)
+    question = corpus().get(state.question_id)
     key = widget_key("follow-up", attempt.id, len(done))
+    voice.record(key, question, prompt=j.follow_up)  # before the box: its transcript fills it
     text = st.text_area("Your answer to the follow-up", key=key, height=120)
     answer_meter(key, key=widget_key("meter", key))
     if st.button("Answer the follow-up", key=widget_key("grade", key)):
@@ -232,12 +235,13 @@ def _follow_up(state: PracticeState, attempt: Attempt) -> None:
             fa = answer_question(
                 grade_fn(engine),
                 runtime().history,
-                corpus().get(state.question_id),
+                question,
                 text or "",
                 session_id=session_id(),
                 mode="follow-up",
                 prompt=j.follow_up,
                 parent_id=attempt.id,
+                extra=voice.measure(key, text or "", question),
             )
         except SimulatorError as exc:
             st.error(md_escape(str(exc)))
@@ -277,6 +281,8 @@ def main() -> None:
 
     flt = _filters()
     _chooser(flt, state)
+    with st.sidebar:
+        voice.keep_option()  # here once, whether the recorder is at the answer or the follow-up
 
     st.caption("Practice" + (" · review from your queue" if state.mode == "review" else ""))
     st.subheader(md_escape(question.prompt))

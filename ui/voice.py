@@ -45,14 +45,23 @@ def _terms(question: Question) -> list[str]:
     return _job_terms(bank, tuple(p.pack for p in bank.packs), len(bank.questions)).for_question(question)
 
 
-def record(answer_key: str, question: Question) -> None:
-    """A recorder whose transcript lands in the answer box `answer_key`; call it before the box."""
-    audio = st.audio_input("Or say your answer", key=widget_key("voice", answer_key))
+def keep_option() -> None:
+    """The "Keep my recordings" choice. A page calls it once, in one place, whatever recorders it
+    shows: a widget key may appear only once per run, and the choice outlives the recorder."""
     st.checkbox(
         "Keep my recordings",
         key=KEEP,
         help="Saved under SIM_HOME/recordings/ on this machine. Otherwise a recording is dropped once transcribed.",
+        persist_state="session",  # kept while no recorder is shown, and shared by the pages
     )
+
+
+def record(answer_key: str, question: Question, prompt: str | None = None) -> None:
+    """A recorder whose transcript lands in the answer box `answer_key`; call it before the box.
+
+    `prompt` (default: the question) is what the answer replies to; it primes the transcriber's
+    vocabulary."""
+    audio = st.audio_input("Or say your answer", key=widget_key("voice", answer_key))
     if audio is None:
         return
     data = audio.getvalue()
@@ -63,7 +72,7 @@ def record(answer_key: str, question: Question) -> None:
         try:
             with st.spinner("Transcribing your answer…"):
                 transcript = _transcriber(secret("SIM_STT_MODEL"), secret("SIM_STT_BASE_URL")).transcribe(
-                    data, prompt=question.prompt
+                    data, prompt=prompt or question.prompt
                 )
         except SimulatorError as exc:  # bad audio or no model: say why, grade nothing, keep the box as it is
             spoken[answer_key] = Spoken(digest, error=str(exc))

@@ -11,7 +11,10 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
@@ -337,6 +340,31 @@ def test_progress_shows_charts_missed_points_and_the_review_queue(app_env: Histo
     assert app_env.attempts()[-1].mode == "review"
 
 
+def test_progress_charts_delivery_over_time(app_env: History, app_dirs: tuple[Path, Path], seed: Corpus) -> None:
+    from simulator.corpus import load_categories
+    from simulator.delivery import analyse_typed
+
+    drift = seed.get(DRIFT)
+    typed = analyse_typed("Um, I think data drift is, like, basically a change in the inputs.").model_dump(mode="json")
+    spoken = {**typed, "spoken": True, "words_per_minute": 142.0}
+    for delivery in (typed, spoken):
+        app_env.record(drift, "a", judged(drift, {0}), session_id="t", extra={"delivery": delivery})
+    at = page("ui/progress.py")
+    assert "Delivery over time" in shown(at)
+    assert "Record a spoken answer" not in shown(at)  # one answer was spoken: its pace is charted
+    scores, habits, pace, _ = (chart_data(c) for c in at.get("vega_lite_chart"))
+    assert list(scores["question"]) == [DRIFT] * 2
+    assert set(scores["category"]) == {load_categories(app_dirs[1])[drift.category]}  # the title, not the id
+    hedges = habits[habits["color -- streamlit-generated"] == "hedges"]
+    assert list(hedges["value -- streamlit-generated"]) == [typed["hedge_count"]] * 2
+    assert list(pace["words per minute"]) == [142.0]  # the typed answer has no pace
+
+
+def chart_data(chart: Any) -> pd.DataFrame:
+    """The data a chart on the page was drawn from."""
+    return pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+
+
 # --- Question bank -------------------------------------------------------------------------
 
 
@@ -354,6 +382,9 @@ def test_question_bank_browses_searches_and_opens_a_question(seed: Corpus) -> No
     q = seed.get("seed-shadow-deployment")
     assert md_plain(q.reference_answer) in unescaped(text)
     assert all(md_plain(k.text) in unescaped(text) for k in q.key_points)
+    markdown = [unescaped(m.value) for m in at.markdown]
+    for title, items in (("Follow-ups", q.follow_ups), ("Sources", q.sources)):
+        assert items and f"**{title}**" in markdown and all(f"- {item}" in markdown for item in items)
     assert at.button(key="practise_selected")
 
 
@@ -446,8 +477,12 @@ def test_reset_history_needs_a_confirmation(app_env: History, seed: Corpus) -> N
 def test_two_browser_sessions_share_one_engine_and_keep_their_own_state(app_env: History) -> None:
     first, second = practice(), practice("seed-shadow-deployment")
     grade(first, STRONG)
-    grade(second, "In a shadow deployment the new model gets a copy of live traffic and its predictions are "
-          "only logged, never returned to users.", question_id="seed-shadow-deployment")
+    grade(
+        second,
+        "In a shadow deployment the new model gets a copy of live traffic and its predictions are "
+        "only logged, never returned to users.",
+        question_id="seed-shadow-deployment",
+    )
     assert first.session_state["_session_id"] != second.session_state["_session_id"]
     assert {a.session_id for a in app_env.attempts()} == {
         first.session_state["_session_id"],

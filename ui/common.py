@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,6 +146,14 @@ def wait_ready(rt: Runtime | None = None) -> Engine:
     if rt.error:
         fail(rt.error)
     return rt.engine
+
+
+def warm_up_last() -> None:
+    """Last on a page: start the grader's warm-up and show its progress, if it is not ready. The
+    page above is readable while the model loads."""
+    rt = runtime()
+    if not rt.ready.is_set():
+        wait_ready(rt)
 
 
 def _retry() -> None:
@@ -300,6 +309,16 @@ def category_title(corpus: Corpus, category: str) -> str:
     return corpus.categories.get(category, category)
 
 
+def bullets(title: str, items: Iterable[object]) -> None:
+    """A bold title over a bulleted list of items shown as typed; nothing at all when there are none."""
+    items = list(items)
+    if not items:
+        return
+    st.markdown(f"**{title}**")
+    for item in items:
+        st.markdown(f"- {md_escape(str(item))}")
+
+
 # --- the judgement -------------------------------------------------------------------------
 
 BAND_COLORS = {"excellent": "green", "good": "blue", "partial": "orange", "weak": "red", "invalid": "gray"}
@@ -370,14 +389,9 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
                 st.markdown(f":red[**must**] {md_escape(k.text)}")
             for k in missed_nice:
                 st.markdown(f":orange[nice] {md_escape(k.text)}")
-    elif j.missed:
-        st.markdown("**Must-have points to cover**")
-        for text in j.missed:
-            st.markdown(f"- {md_escape(text)}")
-    if j.feedback:
-        st.markdown("**Feedback**")
-        for note in j.feedback:
-            st.markdown(f"- {md_escape(note)}")
+    else:
+        bullets("Must-have points to cover", j.missed)
+    bullets("Feedback", j.feedback)
     if j.criteria:
         st.markdown("**Rubric (LLM judge)**")
         st.dataframe(
@@ -387,11 +401,7 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
             ],
             hide_index=True,
         )
-    outline = getattr(j, "outline", None) or []
-    if outline:
-        st.markdown("**A stronger answer would**")
-        for item in outline:
-            st.markdown(f"- {md_escape(str(item))}")
+    bullets("A stronger answer would", getattr(j, "outline", None) or [])
     if show_model_answer:
         with st.expander("Model answer", expanded=False):
             st.markdown(md_escape(question.reference_answer))

@@ -23,6 +23,7 @@ from ui.common import (
     score_header,
     show_judgement,
     wait_ready,
+    warm_up_last,
     widget_key,
 )
 
@@ -258,9 +259,7 @@ def main() -> None:
         report_view(interview)
     else:
         running(interview)
-    rt = runtime()
-    if not rt.ready.is_set():
-        wait_ready(rt)
+    warm_up_last()
 
 
 main()

@@ -23,6 +23,7 @@ from ui.common import (
     session_id,
     show_judgement,
     wait_ready,
+    warm_up_last,
     widget_key,
 )
 
@@ -66,9 +67,7 @@ def _filters() -> QuestionFilter:
         st.subheader("Choose a question")
         flt = QuestionFilter(
             categories=tuple(
-                st.multiselect(
-                    "Category", cats, format_func=lambda c: category_title(bank, c), key="pf_category"
-                )
+                st.multiselect("Category", cats, format_func=lambda c: category_title(bank, c), key="pf_category")
             ),
             difficulties=tuple(st.multiselect("Difficulty", ["easy", "medium", "hard"], key="pf_difficulty")),
             kinds=tuple(st.multiselect("Kind", ["concept", "scenario", "design", "behavioral"], key="pf_kind")),
@@ -309,9 +308,7 @@ def main() -> None:
                 open_question(q.id)
                 st.rerun()
 
-    rt = runtime()
-    if not rt.ready.is_set():
-        wait_ready(rt)  # last on the page: the question is readable while the model loads
+    warm_up_last()
 
 
 main()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -27,6 +29,16 @@ def _review(qid: str) -> None:
     st.session_state["_practice_target"] = (qid, "review")
 
 
+def _timeline(points: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
+    """One row per point, in order: `when` (its `created_at`), then each column from the attribute named."""
+    return pd.DataFrame(
+        {
+            "when": [datetime.fromtimestamp(p.created_at) for p in points],
+            **{column: [getattr(p, attr) for p in points] for column, attr in columns.items()},
+        }
+    )
+
+
 def main() -> None:
     bank = corpus()
     history = runtime().history
@@ -47,23 +59,18 @@ def main() -> None:
     cols[3].metric("Reviews due", len(due))
 
     st.subheader("Scores over time")
-    frame = pd.DataFrame(
-        {
-            "when": [datetime.fromtimestamp(p.created_at) for p in points],
-            "score": [p.score for p in points],
-            "mode": [p.mode for p in points],
-            "question": [p.question_id for p in points],
-            "category": [category_title(bank, p.category) for p in points],
-        }
-    )
+    frame = _timeline(points, {"score": "score", "mode": "mode", "question": "question_id", "category": "category"})
+    frame["category"] = [category_title(bank, c) for c in frame["category"]]
     frame["attempt"] = range(1, len(frame) + 1)
     base = alt.Chart(frame).encode(
         x=alt.X("when:T", title=None),
         y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10])),
     )
-    line = base.mark_line(color="#a3a8b8").transform_window(
-        rolling="mean(score)", frame=[-4, 0]
-    ).encode(y=alt.Y("rolling:Q", title="score (points; line: mean of the last 5)"))
+    line = (
+        base.mark_line(color="#a3a8b8")
+        .transform_window(rolling="mean(score)", frame=[-4, 0])
+        .encode(y=alt.Y("rolling:Q", title="score (points; line: mean of the last 5)"))
+    )
     dots = base.mark_circle(size=70).encode(
         color=alt.Color("mode:N"), tooltip=["attempt", "when:T", "question", "category", "mode", "score"]
     )
@@ -73,13 +80,13 @@ def main() -> None:
     if delivery:
         st.subheader("Delivery over time")
         st.caption("Fillers per minute and hedges per answer; pace of spoken answers (110-170 words/min reads well).")
-        trend = pd.DataFrame(
+        trend = _timeline(
+            delivery,
             {
-                "when": [datetime.fromtimestamp(d.created_at) for d in delivery],
-                "fillers per minute": [d.fillers_per_minute for d in delivery],
-                "hedges": [d.hedge_count for d in delivery],
-                "words per minute": [d.words_per_minute for d in delivery],
-            }
+                "fillers per minute": "fillers_per_minute",
+                "hedges": "hedge_count",
+                "words per minute": "words_per_minute",
+            },
         )
         cols = st.columns(2)
         cols[0].line_chart(trend, x="when", y=["fillers per minute", "hedges"], height=220)
@@ -158,8 +165,11 @@ def main() -> None:
                     )
                 )
             if cols[1].button(
-                "Review now", key=f"review-{q.id}", type="primary" if item.is_due(now) else "secondary",
-                on_click=_review, args=(q.id,),
+                "Review now",
+                key=f"review-{q.id}",
+                type="primary" if item.is_due(now) else "secondary",
+                on_click=_review,
+                args=(q.id,),
             ):
                 st.switch_page(PRACTICE_PAGE)
     if len(queue) > REVIEW_SHOWN:

@@ -10,6 +10,7 @@ from simulator.corpus import Question
 from simulator.interview import QuestionFilter, search, select
 from ui.common import (
     PRACTICE_PAGE,
+    bullets,
     category_title,
     corpus,
     md_escape,
@@ -18,6 +19,7 @@ from ui.common import (
     reload_runtime,
     runtime,
     wait_ready,
+    warm_up_last,
 )
 
 SEARCH_RESULTS = 25
@@ -41,16 +43,10 @@ def _details(q: Question) -> None:
         for k in q.key_points:
             tag = ":red[**must**]" if k.weight == "must" else ":orange[nice]"
             st.markdown(f"{tag} {md_escape(k.text)}")
-        if q.follow_ups:
-            st.markdown("**Follow-ups**")
-            for f in q.follow_ups:
-                st.markdown(f"- {md_escape(f)}")
+        bullets("Follow-ups", q.follow_ups)
         if q.tags:
             st.caption(md_escape("Tags: " + ", ".join(q.tags)))
-        if q.sources:
-            st.markdown("**Sources**")
-            for s in q.sources:
-                st.markdown(f"- {md_escape(s)}")
+        bullets("Sources", q.sources)
         if st.button(
             "Practise this question", type="primary", key="practise_selected", on_click=_practise, args=(q.id,)
         ):
@@ -65,9 +61,7 @@ def browse() -> None:
         f"{plural(len(bank.questions), 'question')} in {plural(len(bank.packs), 'pack')}, "
         f"{plural(n_categories, 'category', 'categories')}."
     )
-    query = st.text_input(
-        "Search by meaning", key="bank_query", placeholder="e.g. rolling back a bad model release"
-    )
+    query = st.text_input("Search by meaning", key="bank_query", placeholder="e.g. rolling back a bad model release")
     cats = sorted({q.category for q in bank.questions})
     cols = st.columns(4)
     flt = QuestionFilter(
@@ -165,9 +159,7 @@ def main() -> None:
     browse()
     st.divider()
     importer()
-    rt = runtime()
-    if not rt.ready.is_set():
-        wait_ready(rt)
+    warm_up_last()
 
 
 main()

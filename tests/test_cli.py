@@ -61,7 +61,7 @@ def test_answer_from_stdin_including_binary(seed_only: Path) -> None:
     code, out, _ = invoke("grade", "-q", QID, "-a", "-", "--json", stdin=GOOD)
     assert code == 0 and json.loads(out)["valid"]
     code, out, _ = invoke("grade", "-q", QID, "-a", "-", "--json", stdin=b"\x00\xff\xfe\x01\x89PNG\r\n\x1a\n")
-    assert code == 0 and json.loads(out)["valid"] is False
+    assert code == 0 and json.loads(out)["valid"] is False and "binary data" in json.loads(out)["reason"]
 
 
 def test_one_megabyte_answer_is_refused_with_a_reason(seed_only: Path) -> None:

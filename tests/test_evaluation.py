@@ -180,8 +180,11 @@ def test_short_reference_and_non_answers_on_an_adhoc_question(embedder: MiniLMEm
     quiz = ("How are arrays passed to functions in C++?", "By reference.")
     right = engine.grade_adhoc(*quiz, "They are passed by reference, as a pointer to the first element.")
     assert right.valid and right.score >= 7
-    one_word = engine.grade_adhoc(*quiz, "reference")
-    assert one_word.score <= WEAK_MAX, "one word never scores well"
+    # Against a two-word reference one word can be the whole answer; against a long one it stays weak.
+    assert engine.grade_adhoc(*quiz, "reference").ceiling is None
+    one_word = engine.grade_adhoc(CANARY_Q, CANARY_REF, "canary")
+    assert one_word.valid and one_word.ceiling is not None and one_word.score <= one_word.ceiling <= WEAK_MAX
+    assert not engine.grade_adhoc(*quiz, "not answered").valid
     for off_topic in (
         "The weather was lovely and we went to the beach for a picnic with friends.",
         "Kubernetes schedules containers onto nodes and restarts pods that crash.",

@@ -7,12 +7,19 @@ import yaml
 
 from simulator import Engine
 from simulator.grading import adhoc_question
+from simulator.grading.embedding import WEAK_MAX
 from simulator.grading.judgement import band_for
 
 from .conftest import ROOT
 
 LADDERS = yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())
 QID = "seed-shadow-deployment"
+CANARY_Q = "What is a canary release?"
+CANARY_REF = (
+    "A canary release sends a small share of live traffic to the new model version while the rest stays on the "
+    "old one. Metrics for both are compared, and the share grows only while the canary stays healthy; otherwise "
+    "traffic is rolled back."
+)
 
 
 @pytest.mark.parametrize(
@@ -20,12 +27,14 @@ QID = "seed-shadow-deployment"
     [
         ("", "Empty"),
         ("   \n\t  ", "Empty"),
-        ("Kubernetes", "Too short"),
-        ("use canary releases", "Too short"),
+        ("I don't know.", "No answer given"),
+        ("Not sure", "No answer given"),
+        ("n/a", "No answer given"),
         ("asdkjh qwpoeiru zmxncbv lkjasdf poiuqwer mnbvcxz", "not recognisable"),
         ("shadow " * 40, "repeats"),
         ("x" * 1_000_001, "Too long"),
-        ("\x00\x01\x02\x03 \x04\x05\x06", "Empty"),
+        ("\x00\x01\x02\x03 \x04\x05\x06", "binary data"),
+        ("\ufffd\ufffd\x01\ufffdPNG\r\n\x1a\n", "binary data"),
     ],
 )
 def test_gate_refuses_non_answers(engine: Engine, answer: str, reason: str) -> None:
@@ -34,6 +43,50 @@ def test_gate_refuses_non_answers(engine: Engine, answer: str, reason: str) -> N
     assert j.score == 0.0 and j.band == "invalid"
     assert reason in (j.reason or "")
     assert j.missed, "an ungraded answer misses every must-have point"
+
+
+@pytest.mark.parametrize("answer", ["shadow", "logged predictions", "mirror production traffic"])
+def test_short_answer_is_graded_but_weak_at_best(engine: Engine, answer: str) -> None:
+    j = engine.grade(QID, answer)
+    assert j.valid and j.band == "weak"
+    assert j.ceiling is not None and 0.0 <= j.score <= j.ceiling <= WEAK_MAX
+    assert any("Too short for this question" in note for note in j.feedback)
+
+
+def test_short_words_off_the_reference_score_near_nothing(engine: Engine) -> None:
+    """"yes" or "ok" pass the text checks, and their ceiling falls with how little of them is on the reference."""
+    on = engine.grade(QID, "mirror production traffic")
+    for answer in ("yes", "ok", "it depends"):
+        j = engine.grade_adhoc(CANARY_Q, CANARY_REF, answer)
+        assert j.valid and j.ceiling is not None and j.score <= 2.0, (answer, j.score)
+        assert j.score < on.score
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I really have no clue about this one, sorry.",
+        "This is a great question and I will answer it.",
+        "Hello there, how are you? Good question.",
+    ],
+)
+def test_sentences_that_say_nothing_are_no_answer(engine: Engine, answer: str) -> None:
+    for j in (engine.grade(QID, answer), engine.grade_adhoc(CANARY_Q, CANARY_REF, answer)):
+        assert not j.valid and j.score == 0.0 and "No answer given" in (j.reason or "")
+
+
+def test_a_filler_sentence_neither_helps_nor_hurts(engine: Engine) -> None:
+    answer = LADDERS[1]["partial"]
+    alone, padded = engine.grade(QID, answer), engine.grade(QID, f"Good question. {answer} I hope that helps.")
+    assert padded.valid and padded.score == pytest.approx(alone.score, abs=0.3)
+
+
+def test_a_short_reference_accepts_a_short_answer(engine: Engine) -> None:
+    """A quiz reference of a few words is answered in full by a few words: no ceiling then."""
+    quiz = ("Where does a C++ program begin to execute?", "At the main function.")
+    j = engine.grade_adhoc(*quiz, "main")
+    assert j.valid and j.ceiling is None and j.score > WEAK_MAX
+    assert engine.grade_adhoc(*quiz, "In the main function, which the runtime calls first.").score > WEAK_MAX
 
 
 def test_off_topic_answer_is_gated(engine: Engine) -> None:

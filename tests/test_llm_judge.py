@@ -32,6 +32,7 @@ from simulator.cli import app
 from simulator.config import LLMSettings
 from simulator.errors import ConfigError
 from simulator.grading import Judgement
+from simulator.grading.embedding import WEAK_MAX
 from simulator.grading.llm import (
     DISAGREEMENT,
     MAX_DROP,
@@ -221,6 +222,17 @@ def test_combine_is_bounded_by_the_evidence() -> None:
             for cov in (0.0, 0.3, 1.0):
                 assert e - MAX_DROP - 1e-9 <= combine(e, llm, cov) <= e + MAX_LIFT * cov + 0.05
                 assert 0.0 <= combine(e, llm, cov) <= 10.0
+    assert combine(3.5, 10.0, 1.0, ceiling=3.9) == 3.9  # the lift stops at the answer's ceiling
+
+
+def test_a_short_answer_stays_weak_whoever_grades_it(engine: Engine, tmp_path: Path) -> None:
+    question = engine.question(QID)
+    short = "mirror production traffic"  # right, and far short of an explanation
+    evidence = engine.judge.judge(question, short)
+    assert evidence.valid and evidence.ceiling is not None and evidence.ceiling <= WEAK_MAX
+    judgement = scripted_judge(engine, fooled(4), tmp_path).judge(question, short)
+    assert judgement.judge == "llm" and judgement.llm_score == 10.0
+    assert judgement.score <= evidence.ceiling and judgement.score == evidence_bound(evidence)
 
 
 def test_coverage_weighs_must_points_twice(engine: Engine) -> None:

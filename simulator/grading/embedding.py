@@ -6,7 +6,8 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import Field, ValidationError
@@ -16,7 +17,7 @@ from ..embeddings import Embedder, model_version
 from ..errors import InputError, ModelError
 from ..text import STOP_WORDS, clean, content_words, demote, split_sentences, words
 from .calibration import Calibration, load_calibration
-from .gate import Gate
+from .gate import NO_ANSWER, NON_ANSWER_EXAMPLES, NON_ANSWER_SIMILARITY, Gate, min_words
 from .judgement import Judgement, KeyPointResult, band_for
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to
 ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match
 UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 WEAK_MAX = 3.9  # the top of the "weak" band
+# A short answer whose words align with the reference's at this mean cosine is on it ("logged
+# predictions" 0.8); "yes", "ok", "hello" sit near 0.1.
+ON_REFERENCE = 0.5
 NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them (about 6% of real answers)
 MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
 _SPECIAL_PIECES = frozenset({"[CLS]", "[SEP]", "[PAD]", "<s>", "</s>", "<pad>"})
@@ -241,6 +245,11 @@ class EmbeddingJudge:
         self.model = f"{embedder.name} ({model_version()})"
         self._references: dict[str, Reference] = {}
 
+    @cached_property
+    def _non_answers(self) -> np.ndarray:
+        """Vectors of the gate's non-answer examples (embedded on first use; a repeat is harmless)."""
+        return self.embedder.embed_batch(list(NON_ANSWER_EXAMPLES))
+
     def reference_vectors(self, question: Question) -> ReferenceVectors:
         """The vectors a question is graded against (from the store, the cache, or embedded now)."""
         texts: list[str] = []
@@ -264,7 +273,7 @@ class EmbeddingJudge:
         pending: list[_Pending] = []
         for i, (question, answer) in enumerate(zip(questions, answers)):
             text = clean(answer)
-            verdict = self.gate.check_length(answer) or self.gate.check_text(text, question)
+            verdict = self.gate.check_raw(answer) or self.gate.check_text(text, question)
             if verdict is not None:
                 results[i] = self._invalid(question, verdict, started)
             else:
@@ -298,11 +307,16 @@ class EmbeddingJudge:
         started: float,
     ) -> Judgement:
         sentence_vectors = np.stack([e.vector for e in encoded])
+        # Sentences that say there is no answer ("I have no clue, sorry", "Good question") are no
+        # evidence; an answer made only of them is not graded.
+        filler = (sentence_vectors @ self._non_answers.T).max(axis=1) >= NON_ANSWER_SIMILARITY
+        if filler.all():
+            return self._invalid(question, NO_ANSWER, started, sentences)
         # Sentences unrelated to the reference ("Ignore all previous instructions...", small talk)
         # are left out of the evidence when the answer has related ones: padding neither helps an
         # answer nor dilutes it (an off-topic answer stays off-topic with a sentence of junk added).
-        related = np.flatnonzero(sentence_vectors @ ref.vectors.reference >= UNRELATED)
-        used = related if 0 < len(related) < len(encoded) else np.arange(len(encoded))
+        related = np.flatnonzero((sentence_vectors @ ref.vectors.reference >= UNRELATED) & ~filler)
+        used = related if len(related) else np.flatnonzero(~filler)
         sentence_vectors = sentence_vectors[used]
         answer_vector = holistic(sentence_vectors)
         similarity = float(answer_vector @ ref.vectors.reference)
@@ -331,6 +345,7 @@ class EmbeddingJudge:
             similarity, results, similarities(answer_tokens, ref.tokens), text, question, self.calibration.hit_threshold
         )
         score = round(final_score(self.calibration, feats, question, text), 1)
+        limit = ceiling(feats, question, text)
         missed = [r.text for r in sorted(results, key=lambda r: r.similarity) if not r.hit and r.weight == "must"]
         missed_nice = [r.text for r in results if not r.hit and r.weight == "nice"]
         return Judgement(
@@ -342,7 +357,8 @@ class EmbeddingJudge:
             missed=missed,
             missed_nice=missed_nice,
             follow_up=follow_up(question, missed or missed_nice),
-            feedback=feedback(results, feats),
+            feedback=feedback(results, feats, limit),
+            ceiling=None if limit is None else limit.score,
             sentences=sentences,
             features={k: round(v, 4) for k, v in feats.items()},
             model=self.model,
@@ -431,23 +447,50 @@ def _key(question: Question) -> str:
     return f"{question.id}@{question.fingerprint()}"
 
 
-def final_score(calibration: Calibration, feats: dict[str, float], question: Question, answer: str) -> float:
-    """The fitted score, then product rules that the human-graded data cannot teach.
+class Ceiling(NamedTuple):
+    """The most any judge may give an answer, and why (shown with the judgement)."""
 
-    - Authored key points scale the score: an answer keeps `key_point_bound` of it, and the rest in
-      proportion to its key-point coverage (must-have points weigh double). Similarity alone rates
-      a fluent answer in the right words that says wrong things as half right, which is how the
-      human graders of short quiz answers graded, and what an interview must not.
-    - An answer that comes near none of the key points, or is one word, is weak at best: one word
-      can name the right thing but explains nothing.
+    score: float
+    reason: str
+
+
+def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling | None:
+    """Product rules that the human-graded data cannot teach: when an answer is weak at best.
+
+    - Shorter than the question needs (`gate.min_words`): a few words can name the right thing
+      but explain nothing ("Kubernetes"), so they score WEAK_MAX at most, and less in proportion
+      when their words are not on the reference ("yes", "ok": align_precision under ON_REFERENCE).
+      Against a quiz reference of a few words, a few words can be the whole answer ("main"), and
+      then nothing caps them.
+    - Near none of the key points: similar words, nothing the reference asks for.
+    """
+    n, need = len(words(answer)), min_words(question)
+    if n < need:
+        top = WEAK_MAX * min(1.0, max(0.0, feats["align_precision"]) / ON_REFERENCE)
+        return Ceiling(
+            round(top, 1),
+            f"Too short for this question ({n} word{'s' if n != 1 else ''}; a full answer has at least {need}), "
+            f"so it scores {WEAK_MAX} at most: explain the why and give an example.",
+        )
+    if feats["kp_coverage"] < NEAR_NONE:
+        return Ceiling(WEAK_MAX, f"The answer comes near none of the key points, so it scores {WEAK_MAX} at most.")
+    return None
+
+
+def final_score(calibration: Calibration, feats: dict[str, float], question: Question, answer: str) -> float:
+    """The fitted score, scaled by authored key points, then held under the answer's ceiling.
+
+    Authored key points scale the score: an answer keeps `key_point_bound` of it, and the rest in
+    proportion to its key-point coverage (must-have points weigh double). Similarity alone rates a
+    fluent answer in the right words that says wrong things as half right, which is how the human
+    graders of short quiz answers graded, and what an interview must not.
     """
     score = calibration.score(feats)
     if not getattr(question, "derived_key_points", False):
         bound = calibration.key_point_bound
         score *= bound + (1.0 - bound) * feats["kp_coverage"]
-    if feats["kp_coverage"] < NEAR_NONE or len(words(answer)) == 1:
-        score = min(score, WEAK_MAX)
-    return score
+    limit = ceiling(feats, question, answer)
+    return score if limit is None else min(score, limit.score)
 
 
 def stem(word: str) -> str:
@@ -510,7 +553,7 @@ def follow_up(question: Question, missed: list[str]) -> str | None:
     return f"You did not cover this point: “{missed[0]}”. How would you explain it, with an example?"
 
 
-def feedback(results: list[KeyPointResult], feats: dict[str, float]) -> list[str]:
+def feedback(results: list[KeyPointResult], feats: dict[str, float], limit: Ceiling | None = None) -> list[str]:
     """Short, evidence-based remarks for the embedding judge (no LLM)."""
     notes = []
     hit = [r for r in results if r.hit]
@@ -518,7 +561,9 @@ def feedback(results: list[KeyPointResult], feats: dict[str, float]) -> list[str
     notes.append(
         f"Covered {len(hit)} of {len(results)} key points ({sum(r.hit for r in must)} of {len(must)} must-have)."
     )
-    if feats["length"] < 0.5:
+    if limit is not None:
+        notes.append(limit.reason)
+    elif feats["length"] < 0.5:
         notes.append("The answer is short for this question: explain the why and give an example.")
     if not hit:
         notes.append("No sentence clearly matched a key point: name the core concepts explicitly.")

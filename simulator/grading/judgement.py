@@ -72,6 +72,8 @@ class Judgement(BaseModel):
     feedback: list[str] = []
     sentences: list[str] = []  # the answer as split for evidence
     features: dict[str, float] = {}
+    # The most any judge may give this answer (too short, near no key point), why in `feedback`.
+    ceiling: float | None = None
     criteria: list[Criterion] = []
     # Set when an LLM judged: its own rubric score, the embedding score it was bounded by, and a
     # flag when the two disagree by a lot (the UI shows `disagreement_note`).

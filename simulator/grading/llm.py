@@ -76,18 +76,19 @@ def coverage(evidence: Judgement) -> float:
     return sum(WEIGHTS[k.weight] for k in evidence.key_points if k.hit) / total if total else 0.0
 
 
-def combine(evidence_score: float, llm_score: float, covered: float) -> float:
-    """The final score: the LLM's rubric score kept within [evidence - MAX_DROP, evidence + MAX_LIFT x covered]."""
+def combine(evidence_score: float, llm_score: float, covered: float, ceiling: float | None = None) -> float:
+    """The final score: the LLM's rubric score kept within [evidence - MAX_DROP, evidence + MAX_LIFT x covered],
+    and never above the answer's ceiling (a too-short answer stays weak whoever grades it)."""
     bounded = min(llm_score, evidence_score + MAX_LIFT * max(0.0, min(1.0, covered)))
     bounded = max(bounded, evidence_score - MAX_DROP)
-    return round(max(0.0, min(10.0, bounded)), 1)
+    return round(max(0.0, min(10.0 if ceiling is None else ceiling, bounded)), 1)
 
 
 def evidence_bound(evidence: Judgement) -> float:
     """The highest final score an LLM can produce for an answer with this embedding judgement."""
     if not evidence.valid:
         return 0.0  # gated answers never reach the LLM
-    return combine(evidence.score, 10.0, coverage(evidence))
+    return combine(evidence.score, 10.0, coverage(evidence), evidence.ceiling)
 
 
 def model_warning(model: str | None) -> str | None:
@@ -516,7 +517,7 @@ class LLMJudge:
         data = verdict.model_dump(by_alias=True)
         scores = {cid: float(item["score"]) for cid, item in data["criteria"].items()}
         llm_score = round(rubric.score(scores), 1)
-        final = combine(evidence.score, llm_score, coverage(evidence))
+        final = combine(evidence.score, llm_score, coverage(evidence), evidence.ceiling)
         criteria = [
             Criterion(
                 id=c.id,

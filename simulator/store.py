@@ -16,7 +16,7 @@ from .config import Settings, quiet_third_parties
 from .corpus import Corpus, Question
 from .embeddings import Embedder, model_version
 from .errors import StoreError
-from .grading.embedding import ReferenceVectors, holistic, reference_texts
+from .grading.embedding import ReferenceVectors, holistic, reference_texts, similarities
 
 COLLECTION = "interview-references"
 SCHEMA = "1"  # bump when the record layout changes: the collection is rebuilt
@@ -96,6 +96,7 @@ class ReferenceStore:
         self.signature = {"embedding_model": f"{embedder.name} ({model_version()})", "schema": SCHEMA}
         self._lock = threading.Lock()
         self._vectors: dict[str, ReferenceVectors] = {}
+        self._references: tuple[list[str], np.ndarray] | None = None  # ids and vectors of every reference
         self.rebuilt = False
         self.collection = self._open_collection()
 
@@ -132,6 +133,7 @@ class ReferenceStore:
                 if progress:
                     progress(min(start + CHUNK, len(todo)), len(todo))
             self._vectors.clear()
+            self._references = None
         return IngestReport(len(corpus.questions), len(todo), len(stale), self.rebuilt, time.perf_counter() - started)
 
     def _add(self, questions: list[Question], corpus: Corpus) -> None:
@@ -178,9 +180,25 @@ class ReferenceStore:
         return vectors
 
     def nearest_other_reference(self, vector: np.ndarray, exclude: str) -> tuple[str, float] | None:
-        """The most similar reference answer of any other question: (question id, cosine)."""
-        hits = self._query(vector, 2, {"type": "reference"})
-        return next(((qid, sim) for qid, sim in hits if qid != exclude), None)
+        """The most similar reference answer of any other question: (question id, cosine).
+
+        Exact, over every stored reference vector, read from Chroma once per ingest: the product with
+        a few hundred vectors costs microseconds, a filtered Chroma query milliseconds on every grade.
+        """
+        ids, matrix = self._reference_matrix()
+        if not ids:
+            return None
+        sims = similarities(matrix, np.asarray(vector, dtype=np.float32)[None, :])[:, 0]
+        return next(((ids[i], float(sims[i])) for i in np.argsort(-sims)[:2] if ids[i] != exclude), None)
+
+    def _reference_matrix(self) -> tuple[list[str], np.ndarray]:
+        with self._lock:
+            if self._references is None:
+                got = self.collection.get(where={"type": "reference"}, include=["embeddings", "metadatas"])
+                ids = [str(m["question_id"]) for m in got["metadatas"]]
+                vectors = np.asarray(got["embeddings"], dtype=np.float32) if ids else np.zeros((0, 1), np.float32)
+                self._references = (ids, vectors)
+            return self._references
 
     def search_questions(self, text: str, n: int = 10, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Questions whose prompt is nearest in meaning to `text` (e.g. a job description)."""
@@ -194,12 +212,10 @@ class ReferenceStore:
         return int(self.collection.count())
 
     def _query(self, vector: np.ndarray, n: int, where: dict[str, Any]) -> list[tuple[str, float]]:
-        total = self.count()
-        if total == 0:
-            return []
+        # Chroma returns fewer than n results when it holds fewer (none when empty): no count() round trip.
         res = self.collection.query(
             query_embeddings=[np.asarray(vector).tolist()],
-            n_results=min(n, total),
+            n_results=n,
             where=where,
             include=["metadatas", "distances"],
         )

@@ -144,6 +144,17 @@ def test_what_the_person_typed_is_shown_as_text(app_env: History) -> None:
     assert "<img src=x onerror=alert(1)>" in unescaped(evidence)  # and still reads as typed
 
 
+def test_a_short_answer_shows_why_it_is_held_weak_and_a_non_answer_why_it_is_not_graded(app_env: History) -> None:
+    at = grade(practice(), "input distribution shift")
+    [score] = [m for m in at.metric if m.label == "Score"]
+    assert float(score.value.split("/")[0]) <= 3.9
+    text = shown(at)
+    assert "at most, whoever grades it" in text and "Too short for this question (3 words" in text
+    at = grade(practice(), "I have no idea, sorry.")
+    assert "Not graded (score 0): No answer given" in shown(at)
+    assert [a.judgement.valid for a in app_env.attempts()] == [True, False]  # both kept in history
+
+
 def test_try_again_keeps_the_earlier_attempt_beside_the_new_one(app_env: History) -> None:
     at = grade(practice(), WEAK)
     weak_score = float(next(m for m in at.metric if m.label == "Score").value.split("/")[0])

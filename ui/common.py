@@ -336,6 +336,8 @@ def score_header(j: Judgement, delta: float | None = None) -> None:
     with cols[1]:
         st.badge(j.band, color=BAND_COLORS.get(j.band, "gray"))  # type: ignore[arg-type]
         provenance_badge(j)
+        if j.valid and j.ceiling is not None:
+            st.caption(f"Held at {j.ceiling:.1f} at most, whoever grades it: see Feedback for why.")
     if j.fallback_reason:
         st.warning(md_escape(f"The LLM judge was unavailable, so this is the embedding score: {j.fallback_reason}"))
     note = getattr(j, "disagreement_note", None)

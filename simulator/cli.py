@@ -223,7 +223,7 @@ def render(j: Any) -> str:
         lines.append(f"  {c.name}: {c.score:g}/{c.max_score:g} - {c.justification}")
     for k in j.key_points:
         mark = "✓" if k.hit else "✗"
-        lines.append(f"  {mark} [{k.weight}] {k.text} (similarity {k.similarity:.2f})")
+        lines.append(f"  {mark} [{k.weight}] {k.text} (similarity {k.similarity:.2f}, words {k.word_match:.2f})")
         if k.hit:
             lines.append(f"      evidence: “{k.evidence}”")
     lines += [f"  {note}" for note in j.feedback]

@@ -123,6 +123,20 @@ def test_evidence_names_the_sentence_that_hit(engine: Engine) -> None:
     assert j.judge == "embedding" and "MiniLM" in j.model and j.provenance == "embedding judge, offline"
 
 
+def test_a_point_stated_inside_a_long_sentence_is_hit_by_that_sentence(engine: Engine) -> None:
+    sentence = (
+        "In a shadow deployment the new model gets a copy of live production traffic but its predictions are only "
+        "logged and never returned to users, so we can compare it with the live model without risk."
+    )
+    j = engine.grade(QID, sentence)
+    logged = next(k for k in j.key_points if "never returned to users" in k.text)
+    # The sentence vector is far from this point (three points in one sentence); its words are not.
+    assert logged.similarity < 0.55 <= 0.75 <= logged.word_match
+    assert logged.hit and logged.evidence == sentence and logged.evidence_index == 0
+    wrong = engine.grade(QID, LADDERS[1]["wrong"])
+    assert not any(k.hit for k in wrong.key_points if k.similarity < 0.55), "words alone never hit a wrong answer"
+
+
 def test_must_points_outweigh_nice_points(engine: Engine) -> None:
     q = engine.question(QID)
     must = [k.text for k in q.key_points if k.weight == "must"]

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 GRADER_VERSION = "embedding-2"
 WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to-have one
 ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match
+# A key point is also hit when one sentence says its words nearly word for word in context (mean best
+# token cosine): the MLOps ladders' wrong answers reach 0.47 at most, a sentence restating a point 0.85+.
+POINT_WORDS_HIT = 0.75
 UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 WEAK_MAX = 3.9  # the top of the "weak" band
 # A short answer whose words align with the reference's at this mean cosine is on it ("logged
@@ -58,6 +61,7 @@ class Reference:
 
     vectors: ReferenceVectors
     tokens: np.ndarray  # (t, d) content-word token vectors of the demoted reference sentences
+    point_tokens: list[np.ndarray]  # the same for each key point
 
 
 @runtime_checkable
@@ -120,6 +124,16 @@ def content_pieces(pieces: list[str]) -> list[int]:
     content = [i for w, idx in real if w.lower() not in STOP_WORDS for i in idx]
     # All stop words ("it is the one"): align what there is rather than nothing.
     return content or [i for _, idx in real for i in idx]
+
+
+def point_alignment(points: list[np.ndarray], sentences: list[np.ndarray]) -> np.ndarray:
+    """(sentences, key points): how much of each key point's words one sentence says, as
+    align_recall measures it for the whole reference (mean of each point token's best cosine)."""
+    sims = similarities(np.vstack(points), np.vstack(sentences))
+    sentence_starts = np.cumsum([0] + [len(t) for t in sentences[:-1]])
+    best = np.maximum.reduceat(sims, sentence_starts, axis=1)  # (point tokens, sentences)
+    point_starts = np.cumsum([0] + [len(t) for t in points[:-1]])
+    return (np.add.reduceat(best, point_starts, axis=0) / np.array([len(t) for t in points])[:, None]).T
 
 
 def similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -222,8 +236,8 @@ class _Planned:
     key: str
     at: int
     sentences: int
-    points: int  # 0 when the store has the vectors: then the sentences are embedded only for their tokens
-    stored: ReferenceVectors | None
+    points: int
+    stored: ReferenceVectors | None  # the store's vectors: then the texts are embedded only for their tokens
 
 
 class EmbeddingJudge:
@@ -325,17 +339,23 @@ class EmbeddingJudge:
             return self._invalid(question, verdict, started, sentences, {"holistic": similarity})
 
         kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
+        kp_words = point_alignment(ref.point_tokens, [encoded[i].tokens for i in used])
         results = []
         for j, kp in enumerate(question.key_points):
             best = int(np.argmax(kp_sims[:, j]))
             sim = float(kp_sims[best, j])
             hit = sim >= self.calibration.hit_threshold
+            if not hit and kp_words[:, j].max() >= POINT_WORDS_HIT:
+                # One long sentence that states several points is one vector far from each of them;
+                # its words still state this one nearly word for word.
+                best, hit = int(np.argmax(kp_words[:, j])), True
             results.append(
                 KeyPointResult(
                     text=kp.text,
                     weight=kp.weight,
                     hit=hit,
                     similarity=round(max(-1.0, min(1.0, sim)), 4),
+                    word_match=round(max(-1.0, min(1.0, float(kp_words[:, j].max()))), 4),
                     evidence=sentences[used[best]] if hit else None,
                     evidence_index=int(used[best]) if hit else None,
                 )
@@ -381,8 +401,6 @@ class EmbeddingJudge:
                 continue
             stored = self._stored_vectors(question)
             sentences, points = reference_texts(question)
-            if stored is not None:
-                points = []
             plan[key] = _Planned(key, len(texts), len(sentences), len(points), stored)
             texts += sentences + points
         return list(plan.values()), known
@@ -392,14 +410,12 @@ class EmbeddingJudge:
         fresh = {}
         for item in plan:
             sentences = encoded[item.at : item.at + item.sentences]
-            vectors = item.stored
-            if vectors is None:
-                points = encoded[item.at + item.sentences : item.at + item.sentences + item.points]
-                vectors = ReferenceVectors(
-                    reference=holistic(np.stack([e.vector for e in sentences])),
-                    key_points=np.stack([e.vector for e in points]),
-                )
-            fresh[item.key] = Reference(vectors, np.vstack([e.tokens for e in sentences]))
+            points = encoded[item.at + item.sentences : item.at + item.sentences + item.points]
+            vectors = item.stored or ReferenceVectors(
+                reference=holistic(np.stack([e.vector for e in sentences])),
+                key_points=np.stack([e.vector for e in points]),
+            )
+            fresh[item.key] = Reference(vectors, np.vstack([e.tokens for e in sentences]), [e.tokens for e in points])
             self._remember(item.key, fresh[item.key])
         return fresh
 
@@ -528,7 +544,7 @@ def features(
         "kp_mean": float(weights @ sims / weights.sum()),
         "kp_hit": float(weights @ hits / weights.sum()),
         # A hit point counts fully, a missed one in proportion to how near it came.
-        "kp_coverage": float(weights @ np.clip(sims / hit_threshold, 0.0, 1.0) / weights.sum()),
+        "kp_coverage": float(weights @ np.where(hits > 0, 1.0, np.clip(sims / hit_threshold, 0, 1)) / weights.sum()),
         # Alignment: how much of the reference each of its words finds in the answer, and back.
         "align_recall": float(found.mean()),
         # The same, less the ~0.3 that any text of the field reaches ("model", "data" match something):

@@ -180,8 +180,9 @@ def test_short_reference_and_non_answers_on_an_adhoc_question(embedder: MiniLMEm
     quiz = ("How are arrays passed to functions in C++?", "By reference.")
     right = engine.grade_adhoc(*quiz, "They are passed by reference, as a pointer to the first element.")
     assert right.valid and right.score >= 7
-    # Against a two-word reference one word can be the whole answer; against a long one it stays weak.
-    assert engine.grade_adhoc(*quiz, "reference").ceiling is None
+    # Against a two-word reference two words can be the whole answer; one word stays weak everywhere.
+    assert engine.grade_adhoc(*quiz, "by reference").ceiling is None
+    assert engine.grade_adhoc(*quiz, "reference").score <= WEAK_MAX
     one_word = engine.grade_adhoc(CANARY_Q, CANARY_REF, "canary")
     assert one_word.valid and one_word.ceiling is not None and one_word.score <= one_word.ceiling <= WEAK_MAX
     assert not engine.grade_adhoc(*quiz, "not answered").valid

@@ -84,8 +84,11 @@ def test_a_filler_sentence_neither_helps_nor_hurts(engine: Engine) -> None:
 def test_a_short_reference_accepts_a_short_answer(engine: Engine) -> None:
     """A quiz reference of a few words is answered in full by a few words: no ceiling then."""
     quiz = ("Where does a C++ program begin to execute?", "At the main function.")
-    j = engine.grade_adhoc(*quiz, "main")
+    j = engine.grade_adhoc(*quiz, "the main function")
     assert j.valid and j.ceiling is None and j.score > WEAK_MAX
+    # ... but one word is weak at best even there: similarity cannot tell "one" from "unlimited".
+    one = engine.grade_adhoc(*quiz, "main")
+    assert one.valid and one.ceiling is not None and one.score <= WEAK_MAX
     assert engine.grade_adhoc(*quiz, "In the main function, which the runtime calls first.").score > WEAK_MAX
 
 

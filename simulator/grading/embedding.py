@@ -473,19 +473,21 @@ class Ceiling(NamedTuple):
 def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling | None:
     """Product rules that the human-graded data cannot teach: when an answer is weak at best.
 
-    - Shorter than the question needs (`gate.min_words`): a few words can name the right thing
-      but explain nothing ("Kubernetes"), so they score WEAK_MAX at most, and less in proportion
+    - Shorter than the question needs (`gate.min_words`), or one word: a few words can name the
+      right thing but explain nothing ("Kubernetes"), and one word cannot be told from a wrong one
+      by similarity ("one" for "unlimited"). They score WEAK_MAX at most, and less in proportion
       when their words are not on the reference ("yes", "ok": align_precision under ON_REFERENCE).
-      Against a quiz reference of a few words, a few words can be the whole answer ("main"), and
-      then nothing caps them.
+      Against a quiz reference of a few words, a few words can be the whole answer ("push and
+      pop"), and then nothing caps them.
     - Near none of the key points: similar words, nothing the reference asks for.
     """
     n, need = len(words(answer)), min_words(question)
-    if n < need:
+    if n < need or n == 1:
         top = WEAK_MAX * min(1.0, max(0.0, feats["align_precision"]) / ON_REFERENCE)
+        why = f"a full answer has at least {need}" if n < need else "one word names, it does not explain"
         return Ceiling(
             round(top, 1),
-            f"Too short for this question ({n} word{'s' if n != 1 else ''}; a full answer has at least {need}), "
+            f"Too short for this question ({n} word{'s' if n != 1 else ''}; {why}), "
             f"so it scores {WEAK_MAX} at most: explain the why and give an example.",
         )
     if feats["kp_coverage"] < NEAR_NONE:

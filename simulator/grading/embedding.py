@@ -23,7 +23,7 @@ from .judgement import Judgement, KeyPointResult, band_for
 if TYPE_CHECKING:
     from ..store import ReferenceStore
 
-GRADER_VERSION = "embedding-2"
+GRADER_VERSION = "embedding-3"  # 3: short answers graded under a ceiling, non-answers, key points by words
 WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to-have one
 ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match
 # A key point is also hit when one sentence says its words nearly word for word in context (mean best

@@ -380,7 +380,7 @@ class Table:
             j = self.judgements[i]
             if j.valid:
                 answer = clean(self.rows[i].answer)
-                out[k] = final_score(calibration, j.features, self.questions[i], answer) / 2
+                out[k] = final_score(calibration, j.features, self.questions[i], answer)[0] / 2
         return out
 
     def fit(self, columns: Sequence[int], train: np.ndarray, curve: bool = True) -> Calibration:

@@ -364,8 +364,8 @@ class EmbeddingJudge:
         feats = features(
             similarity, results, similarities(answer_tokens, ref.tokens), text, question, self.calibration.hit_threshold
         )
-        score = round(final_score(self.calibration, feats, question, text), 1)
-        limit = ceiling(feats, question, text)
+        fitted, limit = final_score(self.calibration, feats, question, text)
+        score = round(fitted, 1)
         missed = [r.text for r in sorted(results, key=lambda r: r.similarity) if not r.hit and r.weight == "must"]
         missed_nice = [r.text for r in results if not r.hit and r.weight == "nice"]
         return Judgement(
@@ -495,8 +495,10 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
     return None
 
 
-def final_score(calibration: Calibration, feats: dict[str, float], question: Question, answer: str) -> float:
-    """The fitted score, scaled by authored key points, then held under the answer's ceiling.
+def final_score(
+    calibration: Calibration, feats: dict[str, float], question: Question, answer: str
+) -> tuple[float, Ceiling | None]:
+    """The fitted score, scaled by authored key points, then held under the answer's ceiling (returned too).
 
     Authored key points scale the score: an answer keeps `key_point_bound` of it, and the rest in
     proportion to its key-point coverage (must-have points weigh double). Similarity alone rates a
@@ -508,7 +510,7 @@ def final_score(calibration: Calibration, feats: dict[str, float], question: Que
         bound = calibration.key_point_bound
         score *= bound + (1.0 - bound) * feats["kp_coverage"]
     limit = ceiling(feats, question, answer)
-    return score if limit is None else min(score, limit.score)
+    return (score if limit is None else min(score, limit.score)), limit
 
 
 def stem(word: str) -> str:

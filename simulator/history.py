@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypedDict, get_args
 
 from .corpus import Question
 from .errors import ConfigError
 from .grading import Judgement
 
 Mode = Literal["practice", "mock", "follow-up", "review"]
-MODES: tuple[Mode, ...] = ("practice", "mock", "follow-up", "review")
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 DAY = 86400.0
 # Days until a question in box 1..5 is due again: roughly doubling, as in Leitner's schedule.
@@ -203,6 +203,19 @@ class ReviewItem:
         return self.due_at <= now
 
 
+class RecordOptions(TypedDict, total=False):
+    """What `History.record` takes besides the question, answer and judgement (for pass-through callers)."""
+
+    session_id: Required[str]
+    mode: Mode
+    prompt: str | None
+    answer_seconds: float | None
+    time_limit: float | None
+    timed_out: bool
+    parent_id: int | None
+    extra: dict[str, Any] | None
+
+
 class History:
     """The attempt log and review schedule in one SQLite file (WAL, one connection per call)."""
 
@@ -328,7 +341,6 @@ class History:
         self, conn: sqlite3.Connection, question: Question, judgement: Judgement, attempt_id: int, now: float
     ) -> None:
         """Leitner: a missed must-have point sends the question to box 1; a clean answer moves it up."""
-        row = conn.execute("SELECT box FROM review WHERE question_id = ?", (question.id,)).fetchone()
         if judgement.missed:  # must-have points missed (an ungradable answer misses them all)
             conn.execute(
                 """INSERT INTO review (question_id, box, due_at, updated_at, last_attempt_id, missed)
@@ -338,7 +350,9 @@ class History:
                    missed = excluded.missed""",
                 (question.id, now + LEITNER_DAYS[0] * DAY, now, attempt_id, json.dumps(judgement.missed)),
             )
-        elif row is not None:
+        elif (
+            row := conn.execute("SELECT box FROM review WHERE question_id = ?", (question.id,)).fetchone()
+        ) is not None:
             box = int(row["box"]) + 1
             if box > len(LEITNER_DAYS):
                 conn.execute("DELETE FROM review WHERE question_id = ?", (question.id,))
@@ -404,8 +418,12 @@ class History:
             if d.get("word_count"):
                 points.append(
                     DeliveryPoint(
-                        r["id"], r["created_at"], bool(d.get("spoken")), d.get("words_per_minute"),
-                        float(d.get("fillers_per_minute") or 0.0), int(d.get("hedge_count") or 0),
+                        r["id"],
+                        r["created_at"],
+                        bool(d.get("spoken")),
+                        d.get("words_per_minute"),
+                        float(d.get("fillers_per_minute") or 0.0),
+                        int(d.get("hedge_count") or 0),
                     )
                 )
         return points

@@ -10,17 +10,16 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, Unpack
 
 from .config import LLMSettings
 from .corpus import Corpus, Question
+from .delivery import TYPED_WPM as WORDS_PER_MINUTE
 from .grading import Judgement
-from .history import Attempt, History, Mode, to_csv
+from .history import Attempt, History, RecordOptions, to_csv
 from .text import clean, split_sentences, words
 
-# A relaxed interview pace: spoken answers run at about 130 words a minute.
-WORDS_PER_MINUTE = 130
 # Kinds a mock interview alternates between: "concepts" and "scenarios" (design counts as one).
 CONCEPT_KINDS = ("concept",)
 SCENARIO_KINDS = ("scenario", "design")
@@ -197,35 +196,10 @@ def grader(engine: Grading, llm: LLMSettings | None = None) -> GradeFn:
 
 
 def answer_question(
-    grade: GradeFn,
-    history: History,
-    question: Question,
-    answer: str,
-    *,
-    session_id: str,
-    mode: Mode = "practice",
-    prompt: str | None = None,
-    answer_seconds: float | None = None,
-    time_limit: float | None = None,
-    timed_out: bool = False,
-    parent_id: int | None = None,
-    extra: dict[str, Any] | None = None,
+    grade: GradeFn, history: History, question: Question, answer: str, **options: Unpack[RecordOptions]
 ) -> Attempt:
     """Grade an answer and write it to history before anyone sees the score."""
-    judgement = grade(question.id, answer)
-    return history.record(
-        question,
-        answer,
-        judgement,
-        session_id=session_id,
-        mode=mode,
-        prompt=prompt,
-        answer_seconds=answer_seconds,
-        time_limit=time_limit,
-        timed_out=timed_out,
-        parent_id=parent_id,
-        extra=extra,
-    )
+    return history.record(question, answer, grade(question.id, answer), **options)
 
 
 # --- mock interviews -----------------------------------------------------------------------
@@ -402,25 +376,11 @@ class ReportRow:
     reference_answer: str
 
     def record(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "question_id": self.question_id,
-            "prompt": self.prompt,
-            "category": self.category,
-            "kind": self.kind,
-            "difficulty": self.difficulty,
-            "answered": self.answered,
-            "answer": self.answer,
-            "score": self.score,
-            "band": self.band,
-            "valid": self.valid,
-            "reason": self.reason,
-            "seconds_used": self.seconds_used,
-            "timed_out": self.timed_out,
-            "key_points_hit": self.key_points_hit,
-            "key_points_total": self.key_points_total,
-            "missed": "; ".join(self.missed),
-        }
+        """The row for the JSON and CSV exports: every field but the reference answer."""
+        row = asdict(self)
+        del row["reference_answer"]
+        row["missed"] = "; ".join(self.missed)
+        return row
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from simulator import Settings, SimulatorError
 from simulator.corpus import Corpus, Question
-from simulator.delivery import Delivery, JobTerms, analyse_spoken, analyse_typed
+from simulator.delivery import TYPED_WPM, Delivery, JobTerms, analyse_spoken, analyse_typed
 from simulator.speech import Transcriber, Transcript, keep_recording, transcriber
 from ui.common import corpus, md_escape, runtime, secret, widget_key
 
@@ -122,7 +122,7 @@ def show_delivery(attempt_id: int | None) -> None:
         if d.words_per_minute is not None:
             cols[0].metric("Words per minute", f"{d.words_per_minute:.0f}")
         else:
-            cols[0].metric("Time to say it", f"{d.duration_s / 60:.1f} min", help="Estimated at 130 words/min")
+            cols[0].metric("Time to say it", f"{d.duration_s / 60:.1f} min", help=f"Estimated at {TYPED_WPM} words/min")
         cols[1].metric("Filler words", d.filler_count, help=f"{d.fillers_per_minute} per minute")
         cols[2].metric("Hedges", d.hedge_count)
         if d.spoken:

@@ -29,7 +29,7 @@ from ..config import LLMSettings
 from ..corpus import Question
 from ..errors import ConfigError
 from ..rubrics import Rubric
-from .embedding import EmbeddingJudge
+from .embedding import WEIGHTS, EmbeddingJudge
 from .judgement import Criterion, Judgement, LLMUsage, band_for
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ PROMPT_VERSION = "llm-judge-1"
 MAX_LIFT = 2.0  # final <= evidence + 2 x coverage
 MAX_DROP = 4.0  # final >= evidence - 4: one bad LLM reply cannot zero a well-evidenced answer
 DISAGREEMENT = 3.0  # |LLM - evidence| at or above this is flagged for the person to see
-WEIGHTS = {"must": 2.0, "nice": 1.0}  # as in the embedding judge: a must-have point counts twice
 
 # Timeouts: a dead host fails in seconds; a slow CPU model may take a while to write its reply.
 CONNECT_TIMEOUT = 3.0

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from simulator.config import LLMSettings
 from simulator.corpus import Corpus, Question
 from simulator.grading import Judgement
 from simulator.history import History
-from simulator.interview import WORDS_PER_MINUTE, GradeFn, accepts_llm, grader
+from simulator.interview import WORDS_PER_MINUTE, GradeFn, grader
 
 PRACTICE_PAGE = "ui/practice.py"
 
@@ -55,13 +53,11 @@ class Runtime:
 
     engine: Engine
     history: History
-    started: float = field(default_factory=time.perf_counter)
     step: str = "Loading the embedding model"
     done: int = 0
     total: int = 0
     error: str | None = None
     ready: threading.Event = field(default_factory=threading.Event)
-    seconds: float | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,7 +81,6 @@ class Runtime:
         except Exception as exc:  # the page shows one sentence, never a traceback
             self.error = f"The grader could not start ({type(exc).__name__}: {exc})."
         finally:
-            self.seconds = time.perf_counter() - self.started
             self.ready.set()
 
     def _progress(self, done: int, total: int) -> None:
@@ -156,14 +151,10 @@ def warm_up_last() -> None:
         wait_ready(rt)
 
 
-def _retry() -> None:
-    reload_runtime()
-
-
 def fail(message: str) -> None:
     """Say what went wrong and what to do, offer a retry once it is fixed, and end this page run."""
     st.error(md_escape(message), icon=":material/error:")
-    st.button("Try again", key="retry_runtime", on_click=_retry)
+    st.button("Try again", key="retry_runtime", on_click=reload_runtime)
     st.stop()
 
 
@@ -185,10 +176,6 @@ def llm_settings() -> LLMSettings | None:
 
 def grade_fn(engine: Engine) -> GradeFn:
     return grader(engine, llm_settings())
-
-
-def llm_available(engine: Engine) -> bool:
-    return accepts_llm(engine)
 
 
 def secret(name: str) -> str | None:
@@ -340,9 +327,8 @@ def score_header(j: Judgement, delta: float | None = None) -> None:
             st.caption(f"Held at {j.ceiling:.1f} at most, whoever grades it: see Feedback for why.")
     if j.fallback_reason:
         st.warning(md_escape(f"The LLM judge was unavailable, so this is the embedding score: {j.fallback_reason}"))
-    note = getattr(j, "disagreement_note", None)
-    if note:
-        st.info(md_escape(str(note)), icon=":material/balance:")
+    if j.disagreement_note:
+        st.info(md_escape(j.disagreement_note), icon=":material/balance:")
 
 
 def highlighted_answer(j: Judgement) -> str:
@@ -403,11 +389,7 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
             ],
             hide_index=True,
         )
-    bullets("A stronger answer would", getattr(j, "outline", None) or [])
+    bullets("A stronger answer would", j.outline)
     if show_model_answer:
         with st.expander("Model answer", expanded=False):
             st.markdown(md_escape(question.reference_answer))
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)

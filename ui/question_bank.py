@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator import SimulatorError
-from simulator.bank import accepted_suffixes, add_pack, importers_available, preview_import
+from simulator.bank import accepted_suffixes, add_pack, preview_import
 from simulator.corpus import Question
 from simulator.interview import QuestionFilter, search, select
 from ui.common import (
@@ -23,6 +23,7 @@ from ui.common import (
 )
 
 SEARCH_RESULTS = 25
+PREVIEW = "_import_preview"  # (upload id, bank id) -> the preview of that upload, or why it failed
 
 
 def _practise(qid: str) -> None:
@@ -104,8 +105,6 @@ def browse() -> None:
 def importer() -> None:
     st.subheader("Import a pack")
     kinds = "a YAML pack, a markdown prep sheet (Q:/A:) or a CSV (question,answer,…)"
-    if not importers_available():
-        kinds = "a YAML pack (markdown and CSV import arrive with the importers)"
     st.caption(f"Upload {kinds}. It is validated first; nothing is added until you confirm.")
     upload = st.file_uploader(
         "Pack file",
@@ -118,14 +117,23 @@ def importer() -> None:
     rt = runtime()
     bank = corpus()
     settings = rt.engine.settings
-    try:
-        engine = wait_ready() if not upload.name.lower().endswith((".yaml", ".yml")) else rt.engine
-        preview = preview_import(
-            upload.name, upload.getvalue(), bank, settings.corpus_dir, settings.home / "tmp", engine.embedder
-        )
-    except SimulatorError as exc:
-        st.error(md_escape(str(exc)), icon=":material/error:")
+    # Validating (and for markdown or CSV, embedding) a pack takes seconds: once per upload and bank,
+    # not again on every rerun the page makes while the file sits in the uploader.
+    cache_key = (upload.file_id, id(bank))
+    cached = st.session_state.get(PREVIEW)
+    if cached is None or cached[0] != cache_key:
+        try:
+            engine = wait_ready() if not upload.name.lower().endswith((".yaml", ".yml")) else rt.engine
+            result = preview_import(
+                upload.name, upload.getvalue(), bank, settings.corpus_dir, settings.home / "tmp", engine.embedder
+            )
+        except SimulatorError as exc:
+            result = str(exc)
+        cached = st.session_state[PREVIEW] = (cache_key, result)
+    if isinstance(cached[1], str):
+        st.error(md_escape(cached[1]), icon=":material/error:")
         return
+    preview = cached[1]
     pack = preview.pack
     st.markdown(md_escape(f"{pack.title} ({pack.pack}): {plural(len(pack.questions), 'question')}"))
     for message in preview.errors:

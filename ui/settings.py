@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulator import Settings
 from simulator.config import LLMSettings
-from ui.common import corpus, llm_available, llm_settings, md_escape, plural, runtime, secret
+from ui.common import corpus, llm_settings, md_escape, plural, runtime, secret
 
 EMBEDDING = "Embedding judge (offline)"
 LLM = "LLM judge (OpenAI-compatible server)"
@@ -26,32 +26,21 @@ def _key_source() -> tuple[str | None, str]:
 
 def _test_connection(llm: LLMSettings) -> tuple[bool, str]:
     """One tiny request through the LLM judge's own check; (ok, sentence for the page)."""
-    engine = runtime().engine
-    check = getattr(engine, "test_connection", None)
-    if check is None:
-        try:
-            from simulator.grading.llm import check_connection as check
-        except ImportError:
-            return False, "This version has no LLM judge yet: grading stays with the embedding judge."
     try:
-        return True, str(check(llm))
+        return True, runtime().engine.test_connection(llm)
     except Exception as exc:  # the judge's errors are sentences; anything else is shown as one
         return False, str(exc) or type(exc).__name__
 
 
 def _model_warning(model: str | None) -> str | None:
     """The LLM judge's own warning about a model known to grade poorly, if it has one."""
-    try:
-        from simulator.grading.llm import model_warning
-    except ImportError:
-        return None
+    from simulator.grading.llm import model_warning  # here: importing openai takes a while
+
     return model_warning(model)
 
 
 def judge_section() -> None:
     st.subheader("Judge")
-    engine = runtime().engine
-    supported = llm_available(engine)
     current = llm_settings()
     mode = st.radio(
         "Who grades your answers",
@@ -69,8 +58,6 @@ def judge_section() -> None:
             st.rerun()
         st.caption("Grading is offline: no request leaves this machine.")
         return
-    if not supported:
-        st.warning("This version cannot use an LLM judge yet: answers are graded by the embedding judge.")
     settings = Settings()
     key, source = _key_source()
     with st.form("llm_form"):

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from .corpus import Corpus, Pack, load_categories, load_pack
+from .corpus import Corpus, Pack, load_pack
 from .embeddings import Embedder
 from .errors import PackError
+from .importers import import_file, write_atomic
 from .validation import Finding, validate
 
 MAX_PACK_BYTES = 5_000_000  # a 200-question pack is about 300 kB; more is not a pack
@@ -65,23 +63,13 @@ def _plain(f: Finding) -> str:
     return f"{where}: {f.message}"
 
 
-def _read(path: Path, corpus_dir: Path, embedder: Embedder | None) -> Pack:
+def _read(path: Path, corpus: Corpus, embedder: Embedder | None) -> Pack:
     suffix = path.suffix.lower()
     if suffix in YAML_SUFFIXES:
         return load_pack(path)
     if suffix not in IMPORTED_SUFFIXES:
         raise PackError(f"{path.name}: not a pack file; use one of {', '.join(accepted_suffixes())}.")
-    if not importers_available():
-        raise PackError(f"{path.name}: markdown and CSV import is not installed yet; import a YAML pack.")
-    import_file: Any = importlib.import_module("simulator.importers").import_file
-    if len(inspect.signature(import_file).parameters) >= 3:
-        categories = load_categories(corpus_dir) if (corpus_dir / "categories.yaml").exists() else {}
-        pack = import_file(path, categories, embedder)
-    else:
-        pack = import_file(path)
-    if not isinstance(pack, Pack):
-        raise PackError(f"{path.name}: the importer returned no pack.")
-    return pack
+    return import_file(path, corpus.categories, embedder)
 
 
 def dump_pack(pack: Pack) -> str:
@@ -104,7 +92,7 @@ def preview_import(
         path = Path(tmp) / name
         path.write_bytes(data)
         try:
-            pack = _read(path, corpus_dir, embedder)
+            pack = _read(path, corpus, embedder)
         except PackError as exc:  # name the file as uploaded, not its temp copy
             raise PackError(str(exc).replace(f"{tmp}/", "")) from None
         # Validate the pack as it would be written, next to the bank's packs (ids, categories).
@@ -127,12 +115,4 @@ def add_pack(preview: ImportPreview, corpus_dir: Path) -> Path:
     target = corpus_dir / f"{preview.pack.pack}.yaml"
     if target.exists():
         raise PackError(f"{target} already exists: rename the pack.")
-    fd, tmp = tempfile.mkstemp(dir=corpus_dir, prefix=".import-", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(dump_pack(preview.pack))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, dump_pack(preview.pack))

@@ -275,14 +275,18 @@ def write_pack(pack: Pack, out: str | Path, overwrite: bool = False) -> Path:
     if out.exists() and not overwrite:
         raise PackError(f"{out} exists: choose another --out or pass --force to replace it.")
     data = pack.model_dump(mode="json", exclude_defaults=False)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    return write_atomic(out, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write `text` to `path` through a temp file and a rename: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        os.replace(tmp, out)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return out
+    return path

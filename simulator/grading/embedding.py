@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import Field, ValidationError
 
 from ..corpus import KeyPoint, Question
-from ..embeddings import Embedder, model_version
+from ..embeddings import Embedder, Encoded, model_version
 from ..errors import InputError, ModelError
-from ..text import STOP_WORDS, clean, content_words, demote, split_sentences, words
+from ..text import clean, content_words, demote, split_sentences, words
 from .calibration import Calibration, load_calibration
 from .gate import NO_ANSWER, NON_ANSWER_EXAMPLES, NON_ANSWER_SIMILARITY, Gate, min_words
 from .judgement import Judgement, KeyPointResult, band_for
@@ -36,7 +35,6 @@ WEAK_MAX = 3.9  # the top of the "weak" band
 ON_REFERENCE = 0.5
 NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them (about 6% of real answers)
 MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
-_SPECIAL_PIECES = frozenset({"[CLS]", "[SEP]", "[PAD]", "<s>", "</s>", "<pad>"})
 
 
 @dataclass(frozen=True)
@@ -45,14 +43,6 @@ class ReferenceVectors:
 
     reference: np.ndarray  # (d,) unit vector of the reference answer
     key_points: np.ndarray  # (k, d) one unit vector per key point
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """One text through the model once: its sentence vector and its content words' token vectors."""
-
-    vector: np.ndarray  # (d,) unit sentence vector, the same as Embedder.embed_batch gives
-    tokens: np.ndarray  # (t, d) unit contextual vectors of the word pieces of its content words
 
 
 @dataclass(frozen=True)
@@ -71,9 +61,6 @@ class TokenEmbedder(Protocol):
     def embed_tokens(self, texts: list[str]) -> list[Encoded]: ...
 
 
-_ENCODE_LOCK = threading.Lock()
-
-
 def encode(embedder: Embedder, texts: list[str]) -> list[Encoded]:
     """Sentence vectors and content-token vectors of `texts` from one forward pass of the model.
 
@@ -82,48 +69,12 @@ def encode(embedder: Embedder, texts: list[str]) -> list[Encoded]:
     """
     if not texts:
         return []
-    if isinstance(embedder, TokenEmbedder):
-        return embedder.embed_tokens(texts)
-    model: Any = getattr(embedder, "model", None)
-    if model is None or not hasattr(model, "tokenizer"):
+    if not isinstance(embedder, TokenEmbedder):
         raise ModelError(
             f"The embedder {embedder.name} gives no token vectors: the embedding judge needs a "
             "sentence-transformers model (the bundled all-MiniLM-L6-v2)."
         )
-    # MiniLMEmbedder serialises encodes with its own lock (the fast tokenizer is not thread-safe).
-    lock = getattr(embedder, "_lock", _ENCODE_LOCK)
-    with lock:
-        outputs = model.encode(texts, batch_size=64, output_value=None, show_progress_bar=False)
-    return [_encoded(out, model.tokenizer) for out in outputs]
-
-
-def _encoded(out: dict[str, Any], tokenizer: Any) -> Encoded:
-    mask = out["attention_mask"].bool()
-    vectors = out["token_embeddings"][mask].float().numpy()
-    pieces = tokenizer.convert_ids_to_tokens(out["input_ids"][mask].tolist())
-    sentence = out["sentence_embedding"].float().numpy()
-    sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
-    keep = content_pieces(pieces)
-    tokens = vectors[keep] if keep else sentence[None, :]
-    norms = np.linalg.norm(tokens, axis=1, keepdims=True)
-    return Encoded(vector=sentence.astype(np.float32), tokens=(tokens / np.maximum(norms, 1e-12)).astype(np.float32))
-
-
-def content_pieces(pieces: list[str]) -> list[int]:
-    """Indices of the word pieces that belong to content words (no stop words, punctuation, specials)."""
-    groups: list[tuple[str, list[int]]] = []
-    for i, piece in enumerate(pieces):
-        if piece in _SPECIAL_PIECES:
-            continue
-        if piece.startswith("##") and groups:
-            word, idx = groups[-1]
-            groups[-1] = (word + piece[2:], [*idx, i])
-        else:
-            groups.append((piece, [i]))
-    real = [(w, idx) for w, idx in groups if any(c.isalnum() for c in w)]
-    content = [i for w, idx in real if w.lower() not in STOP_WORDS for i in idx]
-    # All stop words ("it is the one"): align what there is rather than nothing.
-    return content or [i for _, idx in real for i in idx]
+    return embedder.embed_tokens(texts)
 
 
 def point_alignment(points: list[np.ndarray], sentences: list[np.ndarray]) -> np.ndarray:
@@ -263,13 +214,6 @@ class EmbeddingJudge:
     def _non_answers(self) -> np.ndarray:
         """Vectors of the gate's non-answer examples (embedded on first use; a repeat is harmless)."""
         return self.embedder.embed_batch(list(NON_ANSWER_EXAMPLES))
-
-    def reference_vectors(self, question: Question) -> ReferenceVectors:
-        """The vectors a question is graded against (from the store, the cache, or embedded now)."""
-        texts: list[str] = []
-        plan, known = self._plan_references([question], texts)
-        known.update(self._take_references(plan, encode(self.embedder, texts)))
-        return known[_key(question)].vectors
 
     def judge(self, question: Question, answer: str) -> Judgement:
         """Grade one answer to one question."""

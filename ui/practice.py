@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Unpack
 
 import streamlit as st
 
 from simulator import SimulatorError
-from simulator.history import Attempt, Mode
+from simulator.corpus import Question
+from simulator.history import Attempt, Mode, RecordOptions
 from simulator.interview import QuestionFilter, answer_question, rank_for_job, select, surprise
 from ui import voice
 from ui.common import (
@@ -137,25 +139,29 @@ def _chooser(flt: QuestionFilter, state: PracticeState) -> None:
                 st.rerun()
 
 
-def _grade(state: PracticeState, text: str) -> None:
+def _save(question: Question, key: str, text: str, **options: Unpack[RecordOptions]) -> Attempt | None:
+    """Grade and record the answer typed (or spoken) into box `key`; None, with the error shown, if that fails."""
     engine = wait_ready()
-    question = corpus().get(state.question_id)
+    options["extra"] = voice.measure(key, text, question)
     try:
-        attempt = answer_question(
-            grade_fn(engine),
-            runtime().history,
-            question,
-            text,
-            session_id=session_id(),
-            mode=state.mode,
-            answer_seconds=round(time.time() - state.shown_at, 1),
-            extra=voice.measure(state.answer_key(), text, question),
-        )
+        return answer_question(grade_fn(engine), runtime().history, question, text, **options)
     except SimulatorError as exc:
         st.error(md_escape(str(exc)))
-        return
-    state.attempts.append(attempt)
-    state.retrying = False
+        return None
+
+
+def _grade(state: PracticeState, text: str) -> None:
+    attempt = _save(
+        corpus().get(state.question_id),
+        state.answer_key(),
+        text,
+        session_id=session_id(),
+        mode=state.mode,
+        answer_seconds=round(time.time() - state.shown_at, 1),
+    )
+    if attempt is not None:
+        state.attempts.append(attempt)
+        state.retrying = False
 
 
 def _answer_box(state: PracticeState, with_previous: bool) -> None:
@@ -229,24 +235,18 @@ def _follow_up(state: PracticeState, attempt: Attempt) -> None:
     text = st.text_area("Your answer to the follow-up", key=key, height=120)
     answer_meter(key, key=widget_key("meter", key))
     if st.button("Answer the follow-up", key=widget_key("grade", key)):
-        engine = wait_ready()
-        try:
-            fa = answer_question(
-                grade_fn(engine),
-                runtime().history,
-                question,
-                text or "",
-                session_id=session_id(),
-                mode="follow-up",
-                prompt=j.follow_up,
-                parent_id=attempt.id,
-                extra=voice.measure(key, text or "", question),
-            )
-        except SimulatorError as exc:
-            st.error(md_escape(str(exc)))
-            return
-        state.follow_ups.setdefault(attempt.id, []).append(fa)
-        st.rerun()
+        answered = _save(
+            question,
+            key,
+            text or "",
+            session_id=session_id(),
+            mode="follow-up",
+            prompt=j.follow_up,
+            parent_id=attempt.id,
+        )
+        if answered is not None:
+            state.follow_ups.setdefault(attempt.id, []).append(answered)
+            st.rerun()
 
 
 def _hit_texts(attempt: Attempt) -> set[str]:

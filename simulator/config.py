@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -56,9 +57,10 @@ class Settings:
         """Create the data dir, or raise ConfigError saying how to pick another."""
         try:
             self.home.mkdir(parents=True, exist_ok=True)
-            probe = self.home / ".write-test"
-            probe.write_text("ok")
-            probe.unlink()
+            # A probe of its own (not a fixed name), so processes starting together do not
+            # delete each other's probe.
+            with tempfile.TemporaryFile(dir=self.home):
+                pass
         except OSError as exc:
             raise ConfigError(
                 f"Data directory {self.home} is not writable ({exc.strerror}): set SIM_HOME to a writable directory."

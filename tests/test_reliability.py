@@ -76,6 +76,15 @@ def _corpus_dir(tmp_path: Path, *packs: str) -> Path:
     return corpus
 
 
+def test_processes_starting_together_all_find_the_home_writable(tmp_path: Path) -> None:
+    # Each check writes a probe of its own: with one shared probe name, one process deleted
+    # another's probe and was told its home was not writable (seen in CI).
+    settings = Settings().with_(home=tmp_path / "home")
+    with ThreadPoolExecutor(8) as pool:
+        homes = list(pool.map(lambda _: settings.ensure_home(), range(2000)))
+    assert set(homes) == {settings.home} and not list(settings.home.iterdir())
+
+
 def test_two_processes_ingesting_one_home_take_turns(sim_home: Path, tmp_path: Path) -> None:
     env = subprocess_env(SIM_HOME=str(sim_home), SIM_CORPUS=str(_corpus_dir(tmp_path, "mlops-seed.yaml")))
     cmd = [sys.executable, "-m", "simulator", "ingest"]

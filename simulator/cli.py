@@ -321,6 +321,24 @@ def eval_command(
     typer.echo(f"Wrote {fit_out}.", err=True)
 
 
+@app.command(name="eval-points")
+@friendly
+def eval_points(
+    data: Path = typer.Option(
+        Path("tests/data/points"), "--data", help="YAML file or folder of labelled answers to bank questions."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
+) -> None:
+    """Measure how the judge's key-point verdicts agree with labelled answers (recall, false hits, order)."""
+    from . import evidence
+
+    engine = _engine()
+    items = evidence.read_labelled(data, engine.corpus)
+    engine.ensure_indexed()
+    report = evidence.measure(items, engine.corpus, engine.judge)
+    typer.echo(json.dumps(report) if as_json else evidence.format_points(report))
+
+
 def main() -> None:
     app()
 

@@ -74,7 +74,8 @@ class _CategoryFile(_Strict):
     categories: tuple[Category, ...]
 
 
-def _read_yaml(path: Path) -> object:
+def read_yaml(path: Path) -> object:
+    """A YAML file's data, or PackError naming the file (and line) and what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -110,7 +111,7 @@ def describe_error(path: Path, data: object, exc: ValidationError) -> str:
 def load_pack(path: str | Path) -> Pack:
     """Load and validate one pack file; raise PackError naming file, question id and field."""
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise PackError(f"{path}: expected a mapping with 'pack', 'title' and 'questions'.")
     try:
@@ -145,7 +146,7 @@ def load_packs(root: str | Path) -> list[Pack]:
 def load_categories(root: str | Path) -> dict[str, str]:
     """Known category ids and titles from `categories.yaml` beside the packs."""
     path = Path(root) / CATEGORIES_FILE
-    data = _read_yaml(path)
+    data = read_yaml(path)
     try:
         return {c.id: c.title for c in _CategoryFile.model_validate(data).categories}
     except ValidationError as exc:

@@ -31,7 +31,8 @@ class Calibration(BaseModel):
     # Knots (raw, score) of an increasing piecewise-linear curve from the linear output to 0-10;
     # flat beyond the first and last knot. Empty: the linear output is the score.
     curve: tuple[tuple[float, float], ...] = ()
-    # Similarity of a key point to its best answer sentence at which the point counts as hit.
+    # Word match of a key point in one answer sentence (mean of its words' best token cosine) at
+    # which the point counts as hit; chosen on labelled answers (`interview-sim eval-points`).
     hit_threshold: float
     # Gate: an answer whose similarity to its reference is below this is off-topic.
     off_topic_floor: float

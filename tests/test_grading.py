@@ -7,7 +7,7 @@ import yaml
 
 from simulator import Engine
 from simulator.grading import adhoc_question
-from simulator.grading.embedding import WEAK_MAX
+from simulator.grading.embedding import PARTIAL_MAX, WEAK_MAX
 from simulator.grading.judgement import band_for
 
 from .conftest import ROOT
@@ -90,6 +90,17 @@ def test_a_short_reference_accepts_a_short_answer(engine: Engine) -> None:
     one = engine.grade_adhoc(*quiz, "main")
     assert one.valid and one.ceiling is not None and one.score <= WEAK_MAX
     assert engine.grade_adhoc(*quiz, "In the main function, which the runtime calls first.").score > WEAK_MAX
+
+
+def test_a_line_where_a_paragraph_is_needed_is_partial_at_most(engine: Engine) -> None:
+    """Four words meet the minimum, but not a 170-word reference: "good" for them would flatter."""
+    question = engine.question("deployment-canary-vs-blue-green")
+    prompt, reference = "What is a canary release?", question.reference_answer
+    brief = engine.grade_adhoc(prompt, reference, "small share of traffic")
+    assert brief.valid and brief.ceiling == PARTIAL_MAX and brief.band == "partial"
+    assert any(note.startswith("Brief for this question (4 words") for note in brief.feedback)
+    full = engine.grade_adhoc(prompt, reference, " ".join(question.reference_answer.split()[:40]) + ".")
+    assert full.ceiling is None and full.score > PARTIAL_MAX
 
 
 def test_off_topic_answer_is_gated(engine: Engine) -> None:

@@ -28,6 +28,7 @@ WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to
 ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match
 UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 WEAK_MAX = 3.9  # the top of the "weak" band
+PARTIAL_MAX, BRIEF_SHARE = 5.9, 0.1  # the top of "partial", for answers under a tenth of the reference
 # A short answer whose words align with the reference's at this mean cosine is on it ("logged
 # predictions" 0.8); "yes", "ok", "hello" sit near 0.1.
 ON_REFERENCE = 0.5
@@ -422,6 +423,10 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
       Against a quiz reference of a few words, a few words can be the whole answer ("push and
       pop"), and then nothing caps them.
     - Near none of the key points: similar words, nothing the reference asks for.
+    - Under a tenth of the reference's length (BRIEF_SHARE): a line where the question needs a
+      paragraph ("small share of traffic" for a 90-word canary reference scored 7.2) is partial at
+      most. The human-graded data cannot teach this: its references are 31 words at most, so there
+      the rule only reaches answers the first one already holds lower.
     """
     n, need = len(words(answer)), min_words(question)
     if n < need or n == 1:
@@ -434,6 +439,13 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
         )
     if feats["kp_coverage"] < NEAR_NONE:
         return Ceiling(WEAK_MAX, f"The answer comes near none of the key points, so it scores {WEAK_MAX} at most.")
+    reference_words = len(words(question.reference_answer))
+    if n < BRIEF_SHARE * reference_words:
+        return Ceiling(
+            PARTIAL_MAX,
+            f"Brief for this question ({n} words; the model answer has {reference_words}), so it scores "
+            f"{PARTIAL_MAX} at most: explain the why and give an example.",
+        )
     return None
 
 

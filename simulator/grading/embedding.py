@@ -22,7 +22,7 @@ from .judgement import Judgement, KeyPointResult, band_for
 if TYPE_CHECKING:
     from ..store import ReferenceStore
 
-# 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match alone
+# 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match, brief-answer ceiling
 GRADER_VERSION = "embedding-4"
 WEIGHTS = {"must": 2.0, "nice": 1.0}  # a must-have point counts twice a nice-to-have one
 ALIGN_FLOOR, ALIGN_SPAN = 0.3, 0.5  # token cosine: below 0.3 is chance within a field, above 0.8 a match

@@ -13,6 +13,7 @@ run: install ingest
 
 test: dev
 	$(BIN)/ruff check simulator tests app.py ui
+	$(BIN)/ruff format --check simulator tests app.py ui
 	$(BIN)/mypy simulator
 	$(BIN)/interview-sim validate --strict
 	PIP=$(BIN)/pip scripts/llama_server.sh prepare >/dev/null
@@ -49,6 +50,7 @@ ingest: install
 
 lint: dev
 	$(BIN)/ruff check simulator tests app.py ui
+	$(BIN)/ruff format --check simulator tests app.py ui
 	$(BIN)/mypy simulator
 
 bench: install

@@ -39,10 +39,8 @@ _ALWAYS_FILLERS = frozenset(
 _PHRASE_FILLERS = (("you", "know"), ("i", "mean"), ("sort", "of"), ("kind", "of"), ("like",))
 # A determiner before "kind of" / "sort of" makes it a noun phrase ("what kind of model").
 _DETERMINERS = frozenset(
-    [
-        "a", "an", "the", "this", "that", "these", "those", "what", "which", "any", "some", "every", "each",
-        "one", "same", "another", "no", "my", "our", "your", "their", "its", "of", "all", "many", "different",
-    ]
+    "a an the this that these those what which any some every each one same another no my our your their "
+    "its of all many different".split()
 )
 _PRONOUNS = frozenset(["i", "we", "you", "they", "he", "she", "it"])
 _HEDGES = (

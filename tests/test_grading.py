@@ -54,7 +54,7 @@ def test_short_answer_is_graded_but_weak_at_best(engine: Engine, answer: str) ->
 
 
 def test_short_words_off_the_reference_score_near_nothing(engine: Engine) -> None:
-    """"yes" or "ok" pass the text checks, and their ceiling falls with how little of them is on the reference."""
+    """ "yes" or "ok" pass the text checks, and their ceiling falls with how little of them is on the reference."""
     on = engine.grade(QID, "mirror production traffic")
     for answer in ("yes", "ok", "it depends"):
         j = engine.grade_adhoc(CANARY_Q, CANARY_REF, answer)

@@ -206,11 +206,11 @@ def test_threads_writing_at_once_lose_nothing(history: History) -> None:
 
 
 def test_exports_are_complete_and_safe_in_a_spreadsheet(history: History) -> None:
-    history.record(DRIFT, "=HYPERLINK(\"http://x\")", judged(DRIFT, {0}), session_id="s")
-    history.record(SHADOW, "plain, with \"quotes\"\nand a newline", judged(SHADOW, {0}), session_id="s")
+    history.record(DRIFT, '=HYPERLINK("http://x")', judged(DRIFT, {0}), session_id="s")
+    history.record(SHADOW, 'plain, with "quotes"\nand a newline', judged(SHADOW, {0}), session_id="s")
     rows = list(csv.DictReader(io.StringIO(attempts_csv(history.attempts()))))
     assert rows[0]["answer"].startswith("'=")  # a formula would run when the file is opened
-    assert rows[1]["answer"] == "plain, with \"quotes\"\nand a newline"
+    assert rows[1]["answer"] == 'plain, with "quotes"\nand a newline'
     data = json.loads(attempts_json(history.attempts()))
     assert data[1]["judgement"]["question_id"] == SHADOW.id and data[0]["answer"].startswith("=")
 
@@ -229,7 +229,11 @@ def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: Histo
     typed = analyse_typed("Um, I think shadow mode, like, basically copies traffic to the new model.")
     assert typed.filler_count >= 2 and typed.hedge_count >= 1
     attempt = answer_question(
-        lambda qid, text: judged(SHADOW, {0}), history, SHADOW, "answer", session_id="s",
+        lambda qid, text: judged(SHADOW, {0}),
+        history,
+        SHADOW,
+        "answer",
+        session_id="s",
         extra={"delivery": typed.model_dump(mode="json")},
     )
     history.record(DRIFT, "no delivery recorded", judged(DRIFT, {0}), session_id="s")

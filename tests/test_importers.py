@@ -34,8 +34,12 @@ def test_seed_sheet_imports_every_item_with_clean_headings(embedder: MiniLMEmbed
     ]
     assert qs[-1].prompt == "Which tool would you pick for quick APIs, and why?"
     assert "FastAPI" in qs[-1].reference_answer
-    assert {q.tags[0] for q in qs} == {"lifecycle-process", "infrastructure-scaling", "engineering-scenarios",
-                                       "mlops-engineering-cheat-sheet"}
+    assert {q.tags[0] for q in qs} == {
+        "lifecycle-process",
+        "infrastructure-scaling",
+        "engineering-scenarios",
+        "mlops-engineering-cheat-sheet",
+    }
     for q in qs:
         assert q.key_points and set(q.needs_review) >= {"key_points", "difficulty", "category"}
         assert q.category in CATEGORIES
@@ -96,8 +100,9 @@ def test_csv_import_with_optional_columns(tmp_path: Path) -> None:
         ("bad.csv", b"question,answer,kind\nWhat is X in MLOps?,X is a practice of doing.,essay\n", "field kind"),
     ],
 )
-def test_bad_files_fail_with_a_message_and_write_nothing(tmp_path: Path, name: str, content: bytes,
-                                                         message: str) -> None:
+def test_bad_files_fail_with_a_message_and_write_nothing(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     src = tmp_path / name
     src.write_bytes(content)
     out = tmp_path / "pack.yaml"

@@ -183,7 +183,6 @@ class OldEngine:
         return judged(SEED[question_id], {0})
 
 
-
 def test_llm_settings_reach_the_engine_only_when_it_takes_them_and_they_are_complete() -> None:
     llm = LLMSettings(base_url="http://127.0.0.1:9/v1", model="m", api_key="sk-x")
     engine = FakeEngine()

@@ -79,7 +79,10 @@ def test_the_key_appears_nowhere(leaky_env: Path) -> None:
     for extra in (["--json"], []):
         out = subprocess.run(
             [sys.executable, "-m", "simulator", "grade", "-q", QID, "-a", ANSWER, "--judge", "llm", *extra],
-            capture_output=True, text=True, env=subprocess_env(), timeout=300,
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            timeout=300,
         )
         assert out.returncode == 0, out.stderr
         seen += [out.stdout, out.stderr]

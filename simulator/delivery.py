@@ -38,10 +38,12 @@ _ALWAYS_FILLERS = frozenset(
 # Ambiguous phrases; _is_filler decides from the words around them.
 _PHRASE_FILLERS = (("you", "know"), ("i", "mean"), ("sort", "of"), ("kind", "of"), ("like",))
 # A determiner before "kind of" / "sort of" makes it a noun phrase ("what kind of model").
-_DETERMINERS = frozenset(
-    "a an the this that these those what which any some every each one same another no my our your their "
-    "its of all many different".split()
-)
+# fmt: off
+_DETERMINERS = frozenset([
+    "a", "an", "the", "this", "that", "these", "those", "what", "which", "any", "some", "every", "each",
+    "one", "same", "another", "no", "my", "our", "your", "their", "its", "of", "all", "many", "different",
+])
+# fmt: on
 _PRONOUNS = frozenset(["i", "we", "you", "they", "he", "she", "it"])
 _HEDGES = (
     ("i'm", "not", "sure"),

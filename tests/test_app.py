@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator.corpus import Corpus
 from simulator.grading import Judgement
+from simulator.grading.calibration import load_calibration
 from simulator.history import History
 from simulator.interview import MockInterview
 
@@ -150,6 +151,8 @@ def test_a_short_answer_shows_why_it_is_held_weak_and_a_non_answer_why_it_is_not
     assert float(score.value.split("/")[0]) <= 3.9
     text = shown(at)
     assert "at most, whoever grades it" in text and "Too short for this question (3 words" in text
+    r = load_calibration().metrics["cv_question_pearson"]
+    assert f"agrees with the graders at r {r:.2f}" in text  # the fitted figure, shown with the offline score
     at = grade(practice(), "I have no idea, sorry.")
     assert "Not graded (score 0): No answer given" in shown(at)
     assert [a.judgement.valid for a in app_env.attempts()] == [True, False]  # both kept in history

@@ -17,6 +17,7 @@ from simulator import Engine, Settings, SimulatorError
 from simulator.config import LLMSettings
 from simulator.corpus import Corpus, Question
 from simulator.grading import Judgement
+from simulator.grading.calibration import load_calibration
 from simulator.history import History
 from simulator.interview import WORDS_PER_MINUTE, GradeFn, grader
 
@@ -317,6 +318,22 @@ def provenance_badge(j: Judgement) -> None:
     st.badge(md_escape(j.provenance), color=color, icon=icon)  # type: ignore[arg-type]
 
 
+HUMAN_AGREEMENT = 0.59  # Pearson r of the two human graders of the dev file's answers (Mohler et al. 2011)
+
+
+@functools.cache
+def trust_note() -> str | None:
+    """How far the offline score can be trusted, from the figures the shipped calibration was fitted with."""
+    r = load_calibration().metrics.get("cv_question_pearson")
+    if r is None:
+        return None
+    return (
+        f"Measured: on human-graded answers to questions it was never fitted on, this judge agrees with the "
+        f"graders at r {r:.2f} (two human graders agree at {HUMAN_AGREEMENT}). It cannot tell a fluent false "
+        "claim from a true one: an LLM judge (Settings) reads for that."
+    )
+
+
 def score_header(j: Judgement, delta: float | None = None) -> None:
     cols = st.columns([1, 3], vertical_alignment="center")
     cols[0].metric("Score", f"{j.score:.1f} / 10", delta=None if delta is None else f"{delta:+.1f}")
@@ -325,6 +342,8 @@ def score_header(j: Judgement, delta: float | None = None) -> None:
         provenance_badge(j)
         if j.valid and j.ceiling is not None:
             st.caption(f"Held at {j.ceiling:.1f} at most, whoever grades it: see Feedback for why.")
+        if j.valid and j.judge == "embedding" and (note := trust_note()):
+            st.caption(note)
     if j.fallback_reason:
         st.warning(md_escape(f"The LLM judge was unavailable, so this is the embedding score: {j.fallback_reason}"))
     if j.disagreement_note:

@@ -152,7 +152,7 @@ def test_a_short_answer_shows_why_it_is_held_weak_and_a_non_answer_why_it_is_not
     text = shown(at)
     assert "at most, whoever grades it" in text and "Too short for this question (3 words" in text
     r = load_calibration().metrics["cv_question_pearson"]
-    assert f"agrees with the graders at r {r:.2f}" in text  # the fitted figure, shown with the offline score
+    assert f"agrees with human graders at r {r:.2f}" in text  # the fitted figure, shown with the offline score
     at = grade(practice(), "I have no idea, sorry.")
     assert "Not graded (score 0): No answer given" in shown(at)
     assert [a.judgement.valid for a in app_env.attempts()] == [True, False]  # both kept in history

@@ -328,9 +328,9 @@ def trust_note() -> str | None:
     if r is None:
         return None
     return (
-        f"Measured: on human-graded answers to questions it was never fitted on, this judge agrees with the "
-        f"graders at r {r:.2f} (two human graders agree at {HUMAN_AGREEMENT}). It cannot tell a fluent false "
-        "claim from a true one: an LLM judge (Settings) reads for that."
+        f"Measured: agrees with human graders at r {r:.2f} on questions it was not fitted on (two human "
+        f"graders agree at {HUMAN_AGREEMENT}). It cannot tell a fluent false claim from a true one; an LLM "
+        "judge (Settings) reads for that."
     )
 
 

@@ -324,16 +324,17 @@ def eval_command(
 @app.command(name="eval-points")
 @friendly
 def eval_points(
-    data: Path = typer.Option(
-        Path("tests/data/points"), "--data", help="YAML file or folder of labelled answers to bank questions."
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="YAML file or folder of labelled answers [default: tests/data/points of the checkout]."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
 ) -> None:
     """Measure how the judge's key-point verdicts agree with labelled answers (recall, false hits, order)."""
     from . import evidence
+    from .config import PACKAGE_ROOT
 
     engine = _engine()
-    items = evidence.read_labelled(data, engine.corpus)
+    items = evidence.read_labelled(data or PACKAGE_ROOT / "tests" / "data" / "points", engine.corpus)
     engine.ensure_indexed()
     report = evidence.measure(items, engine.corpus, engine.judge)
     typer.echo(json.dumps(report) if as_json else evidence.format_points(report))

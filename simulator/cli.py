@@ -11,7 +11,7 @@ from typing import Any, Optional, TypeVar
 
 import typer
 
-from .config import Settings
+from .config import PACKAGE_ROOT, Settings
 from .errors import SimulatorError
 
 app = typer.Typer(
@@ -331,7 +331,6 @@ def eval_points(
 ) -> None:
     """Measure how the judge's key-point verdicts agree with labelled answers (recall, false hits, order)."""
     from . import evidence
-    from .config import PACKAGE_ROOT
 
     engine = _engine()
     items = evidence.read_labelled(data or PACKAGE_ROOT / "tests" / "data" / "points", engine.corpus)

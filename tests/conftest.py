@@ -52,6 +52,17 @@ def engine(embedder: MiniLMEmbedder, tmp_path_factory: pytest.TempPathFactory) -
     return eng
 
 
+@pytest.fixture
+def seed_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> Path:
+    """A corpus of just the seed pack, so that CLI tests ingest 12 questions, not the bank."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("mlops-seed.yaml", "categories.yaml"):
+        (corpus / name).write_text((ROOT / "corpus" / name).read_text())
+    monkeypatch.setenv("SIM_CORPUS", str(corpus))
+    return corpus
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
     """Environment for a child process: same SIM_HOME, the network guard, offline flags."""
     env = {**os.environ, **extra}

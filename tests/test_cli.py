@@ -24,17 +24,6 @@ GOOD = (
 )
 
 
-@pytest.fixture
-def seed_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: MiniLMEmbedder) -> Path:
-    """A corpus of just the seed pack, so that CLI tests ingest 12 questions, not the bank."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("mlops-seed.yaml", "categories.yaml"):
-        (corpus / name).write_text((ROOT / "corpus" / name).read_text())
-    monkeypatch.setenv("SIM_CORPUS", str(corpus))
-    return corpus
-
-
 def invoke(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args), input=stdin)
     return result.exit_code, result.stdout, result.stderr

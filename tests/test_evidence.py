@@ -16,7 +16,7 @@ from simulator.evidence import LabelledQuestion, measure, read_labelled, tally
 from simulator.grading.judgement import Judgement, KeyPointResult
 
 from .conftest import ROOT
-from .test_cli import invoke, seed_only  # noqa: F401  (the fixture)
+from .test_cli import invoke
 
 POINTS = ROOT / "tests" / "data" / "points"
 SEED_QID = "seed-shadow-deployment"
@@ -116,7 +116,7 @@ def test_labelled_answers_agree_with_the_judge(engine: Engine) -> None:
     assert report["mean_score"]["full"] >= report["mean_score"]["wrong"] + 2.0
 
 
-def test_eval_points_cli(seed_only: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_eval_points_cli(seed_only: Path, tmp_path: Path) -> None:
     good = (
         "The candidate model is fed a duplicate of the real requests users send. Whatever it predicts is "
         "written to a log, and none of it reaches a user."

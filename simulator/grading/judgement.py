@@ -28,9 +28,9 @@ class KeyPointResult(BaseModel):
     weight: Literal["must", "nice"]
     hit: bool
     similarity: float = Field(ge=-1.0, le=1.0)  # of the point to its nearest answer sentence
-    # How much of the point's words one sentence says in context (a point stated inside a long sentence).
+    # How much of the point's words the best sentence says in context: what decides a hit.
     word_match: float = Field(default=0.0, ge=-1.0, le=1.0)
-    evidence: str | None = None  # the answer sentence with the highest similarity, when hit
+    evidence: str | None = None  # the answer sentence with the highest word match, when hit
     evidence_index: int | None = None  # its position in Judgement.sentences
 
 

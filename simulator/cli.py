@@ -95,7 +95,7 @@ def questions(
     kind: Optional[str] = typer.Option(None, help="concept, scenario, design or behavioral."),
 ) -> None:
     """List the questions of the corpus."""
-    from .corpus import Corpus
+    from .bank import Corpus
 
     corpus = Corpus.load(Settings().corpus_dir)
     chosen = [
@@ -122,8 +122,8 @@ def validate(
     semantic: bool = typer.Option(True, help="Check near-duplicates and key-point support (loads the model)."),
 ) -> None:
     """Check packs: schema, ids, categories, lengths, near-duplicates, key-point support."""
+    from .bank.validation import validate as run
     from .embeddings import default_embedder
-    from .validation import validate as run
 
     settings = Settings()
     paths = path or [settings.corpus_dir]
@@ -148,9 +148,9 @@ def import_(
     force: bool = typer.Option(False, help="Replace --out if it exists."),
 ) -> None:
     """Import a prep sheet or CSV as a validated pack; guesses are marked `needs_review`."""
-    from .corpus import load_categories
+    from .bank.files import load_categories
+    from .bank.importers import import_file, write_pack
     from .embeddings import default_embedder
-    from .importers import import_file, write_pack
 
     settings = Settings()
     categories = load_categories(settings.corpus_dir)
@@ -187,12 +187,14 @@ def grade(
     # The API key comes from the environment only: a command-line flag would land in shell history.
     llm = engine.settings.llm(base_url=base_url, model=model) if judge == "llm" else None
     if question_id:
-        engine.question(question_id)  # unknown id: a usage error before any model load
+        asked = engine.question(question_id)  # unknown id: a usage error before any model load
         engine.ensure_indexed()
-        judgement = engine.grade(question_id, text, llm=llm)
     else:
+        from .bank import adhoc_question
+
         assert question and reference
-        judgement = engine.grade_adhoc(question, reference, text, key_point, llm=llm)
+        asked = adhoc_question(question, reference, key_point)
+    judgement = engine.grade(asked, text, llm=llm)
     if llm is not None and not llm.configured and judgement.valid:
         judgement = judgement.model_copy(
             update={
@@ -245,10 +247,9 @@ def transcribe(
     as_json: bool = typer.Option(False, "--json", help="Print the transcript and delivery metrics as JSON."),
 ) -> None:
     """Transcribe a spoken answer offline and show its delivery: pace, fillers, hedges, pauses, job terms."""
-    from .corpus import Corpus
-    from .delivery import JobTerms, analyse_spoken
+    from .bank import Corpus
     from .errors import PackError
-    from .speech import transcriber
+    from .speech import JobTerms, analyse_spoken, transcriber
 
     settings = Settings()
     try:
@@ -286,7 +287,7 @@ def transcribe(
 @friendly
 def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
     """Measure grading latency, cold start and ingest speed against bare model calls."""
-    from .bench import format_report, run
+    from .evaluation.bench import format_report, run
 
     report = run()
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
@@ -304,20 +305,20 @@ def eval_command(
     ablations: bool = typer.Option(False, "--ablations", help="With --fit: grouped-CV effect of each feature."),
 ) -> None:
     """Measure how the embedding judge agrees with human grades (Pearson, Spearman, RMSE, baseline)."""
-    from . import evaluation as ev
+    from .evaluation import agreement, fitting
     from .grading.calibration import load_calibration
 
-    rows = ev.read_rows(data)
+    rows = agreement.read_rows(data)
     if fit_out is None:
-        report = ev.evaluate(rows, progress=_progress("Grading"))
-        typer.echo(json.dumps(ev.json_report(report)) if as_json else ev.format_report(report))
+        report = agreement.evaluate(rows, progress=_progress("Grading"))
+        typer.echo(json.dumps(agreement.json_report(report)) if as_json else agreement.format_report(report))
         return
     names = [f.strip() for f in features.split(",") if f.strip()] if features else None
-    calibration, fitted = ev.fit(rows, load_calibration(), names, progress=_progress("Grading"), source=data.name)
+    calibration, fitted = fitting.fit(rows, load_calibration(), names, progress=_progress("Grading"), source=data.name)
     fit_out.write_text(json.dumps(calibration.model_dump(mode="json"), indent=2) + "\n")
-    typer.echo(ev.format_fit(fitted))
+    typer.echo(fitting.format_fit(fitted))
     if ablations:
-        typer.echo(ev.format_ablations(ev.ablations(fitted["table"], fitted["features"])))
+        typer.echo(fitting.format_ablations(fitting.ablations(fitted["table"], fitted["features"])))
     typer.echo(f"Wrote {fit_out}.", err=True)
 
 
@@ -330,13 +331,34 @@ def eval_points(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
 ) -> None:
     """Measure how the judge's key-point verdicts agree with labelled answers (recall, false hits, order)."""
-    from . import evidence
+    from .evaluation import points
 
     engine = _engine()
-    items = evidence.read_labelled(data or PACKAGE_ROOT / "tests" / "data" / "points", engine.corpus)
+    items = points.read_labelled(data or PACKAGE_ROOT / "tests" / "data" / "points", engine.corpus)
     engine.ensure_indexed()
-    report = evidence.measure(items, engine.corpus, engine.judge)
-    typer.echo(json.dumps(report) if as_json else evidence.format_points(report))
+    report = points.measure(items, engine.corpus, engine.judge)
+    typer.echo(json.dumps(report) if as_json else points.format_points(report))
+
+
+@app.command(name="app")
+@friendly
+def run_app(
+    port: int = typer.Option(8501, "--port", help="Port to serve the app on."),
+    address: str = typer.Option("127.0.0.1", "--address", help="Address to listen on (127.0.0.1: this machine only)."),
+) -> None:
+    """Start the web app (Streamlit) on the packaged app.py."""
+    import os
+
+    from .config import packaged
+
+    script = packaged("app.py")
+    if not script.is_file():
+        _fail("The app is not part of this installation: reinstall the package (the wheel carries app.py).")
+    # Streamlit reads its settings from the working directory: the project's own config travels as flags.
+    args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    args += ["--server.address", address, "--server.headless", "true", "--server.fileWatcherType", "none"]
+    args += ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal", "--theme.base", "light"]
+    os.execv(sys.executable, args)
 
 
 def main() -> None:

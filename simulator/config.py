@@ -9,15 +9,22 @@ from pathlib import Path
 
 from .errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout, when running from one
+# Where a wheel carries the bank, the rubrics and the app (setup.py copies them in at build time).
+BUNDLE = Path(__file__).resolve().parent / "_bundle"
+
+
+def packaged(name: str) -> Path:
+    """A file or folder of the project (`corpus`, `rubrics`, `app.py`): the checkout's, else the wheel's."""
+    beside = PACKAGE_ROOT / name
+    return beside if beside.exists() or not (BUNDLE / name).exists() else BUNDLE / name
 
 
 def _default_dir(env: str, name: str) -> Path:
-    """`corpus/` and `rubrics/` beside the package (a source checkout), else in the working dir."""
+    """The environment's choice, else the project's own folder."""
     if value := os.environ.get(env):
         return Path(value)
-    beside = PACKAGE_ROOT / name
-    return beside if beside.is_dir() else Path.cwd() / name
+    return packaged(name)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,9 @@ class Settings:
     chroma_url: str | None = field(default_factory=lambda: os.environ.get("SIM_CHROMA_URL") or None)
     llm_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)
     llm_model: str | None = field(default_factory=lambda: os.environ.get("SIM_LLM_MODEL") or None)
+    # Online transcription (optional): its own model, and a server that defaults to the LLM judge's.
+    stt_base_url: str | None = field(default_factory=lambda: os.environ.get("SIM_STT_BASE_URL") or None)
+    stt_model: str | None = field(default_factory=lambda: os.environ.get("SIM_STT_MODEL") or None)
     # repr=False keeps the key out of logs, tracebacks and anything that prints the settings.
     api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None, repr=False)
 
@@ -38,6 +48,14 @@ class Settings:
         return LLMSettings(
             base_url=base_url or self.llm_base_url,
             model=model or self.llm_model,
+            api_key=api_key or self.api_key,
+        )
+
+    def stt(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None) -> LLMSettings:
+        """Online transcription settings: explicit values, then SIM_STT_*, then the LLM judge's server and key."""
+        return LLMSettings(
+            base_url=base_url or self.stt_base_url or self.llm_base_url,
+            model=model or self.stt_model,
             api_key=api_key or self.api_key,
         )
 

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
+from .bank import Corpus, Question, Rubric, load_rubrics
 from .config import LLMSettings, Settings
-from .corpus import Corpus, Question
 from .embeddings import Embedder, default_embedder
 from .errors import SimulatorError, StoreError
-from .grading import EmbeddingJudge, Judgement, adhoc_question
-from .rubrics import Rubric, load_rubrics
+from .grading import EmbeddingJudge, Judgement
 from .store import IngestReport, Progress, ReferenceStore, open_client, quarantine
 from .text import words
 
@@ -32,7 +31,7 @@ class Engine:
         self.settings = settings or Settings()
         self.embedder = embedder or default_embedder()
         self._lock = threading.Lock()
-        self._llm_judges: dict[tuple[LLMSettings, int], LLMJudge] = {}
+        self._llm_judges: dict[tuple[LLMSettings, bool], LLMJudge] = {}
         self.notices: list[str] = []  # things the user should know, e.g. the store was rebuilt
 
     @cached_property
@@ -86,36 +85,26 @@ class Engine:
     def question(self, question_id: str) -> Question:
         return self.corpus.get(question_id)
 
-    def grade(self, question_id: str, answer: str, llm: LLMSettings | None = None) -> Judgement:
-        """Grade an answer to a corpus question; with `llm` configured, the LLM judge adds rubric feedback."""
-        question = self.question(question_id)
-        if llm is not None and llm.configured:
-            return self.llm_judge(llm, self.judge).judge(question, answer)
-        return self.judge.judge(question, answer)
+    def grade(self, question: Question, answer: str, llm: LLMSettings | None = None) -> Judgement:
+        """Grade an answer: the embedding judge, and over its evidence the LLM judge when `llm` is configured.
 
-    def grade_adhoc(
-        self,
-        prompt: str,
-        reference: str,
-        answer: str,
-        key_points: list[str] | None = None,
-        llm: LLMSettings | None = None,
-    ) -> Judgement:
-        """Grade an answer to a question given on the spot, with its reference answer."""
-        question = adhoc_question(prompt, reference, key_points)
+        Bank questions are graded against the store and the bank's other references; a question
+        given on the spot (`AdhocQuestion`) needs neither packs nor Chroma.
+        """
         if llm is not None and llm.configured:
-            return self.llm_judge(llm, self.adhoc_judge).judge(question, answer)
-        return self.adhoc_judge.judge(question, answer)
+            return self.llm_judge(llm, question.in_bank).judge(question, answer)
+        return (self.judge if question.in_bank else self.adhoc_judge).judge(question, answer)
 
     @cached_property
     def rubrics(self) -> dict[str, Rubric]:
         return load_rubrics(self.settings.rubrics_dir)
 
-    def llm_judge(self, llm: LLMSettings, evidence: EmbeddingJudge) -> LLMJudge:
-        """The LLM judge over `evidence`, one per settings (it remembers what the server supports)."""
+    def llm_judge(self, llm: LLMSettings, in_bank: bool = True) -> LLMJudge:
+        """The LLM judge over the bank's (or the ad-hoc) evidence, one per settings (it remembers what
+        the server supports)."""
         from .grading.llm import LLMJudge
 
-        key = (llm, id(evidence))
+        key = (llm, in_bank)
         with self._lock:
             if key not in self._llm_judges:
                 try:
@@ -123,6 +112,7 @@ class Engine:
                 except SimulatorError:
                     rubrics = {}  # the judge falls back with "no rubric for ..." and grading goes on
                 cache = self.settings.home / "cache" / "llm"
+                evidence = self.judge if in_bank else self.adhoc_judge
                 self._llm_judges[key] = LLMJudge(evidence, llm, rubrics, cache_dir=cache)
             return self._llm_judges[key]
 

@@ -12,17 +12,40 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .bank import Corpus, Question
 from .config import Settings, quiet_third_parties
-from .corpus import Corpus, Question
-from .embeddings import Embedder, model_version
+from .embeddings import Embedder, holistic, model_version, similarities
 from .errors import StoreError
-from .grading.embedding import ReferenceVectors, holistic, reference_texts, similarities
+from .text import demote, split_sentences
 
 COLLECTION = "interview-references"
 SCHEMA = "1"  # bump when the record layout changes: the collection is rebuilt
 
 Progress = Callable[[int, int], None]  # (questions embedded so far, questions to embed)
 CHUNK = 32  # questions embedded per batch: large batches keep ingest near raw encode speed
+
+
+@dataclass(frozen=True)
+class ReferenceVectors:
+    """What grading needs from a question, embedded once (at ingest for bank questions)."""
+
+    reference: np.ndarray  # (d,) unit vector of the reference answer
+    key_points: np.ndarray  # (k, d) one unit vector per key point
+
+
+def reference_texts(question: Question) -> tuple[list[str], list[str]]:
+    """The texts embedded for a question: its reference's sentences and its key points, demoted."""
+    sentences = split_sentences(question.reference_answer) or [question.reference_answer]
+    return demoted(sentences, question), demoted([k.text for k in question.key_points], question)
+
+
+def demoted(texts: list[str], question: Question) -> list[str]:
+    """Texts without the question's own words, so that echoing the question earns nothing.
+
+    "Data drift is when the weights change" and "Data drift is a change in P(x)" share their
+    subject; what tells them apart is the rest of the sentence, which is what gets compared.
+    """
+    return [demote(t, question.prompt) for t in texts]
 
 
 @dataclass(frozen=True)
@@ -43,7 +66,7 @@ class IngestReport:
 
 def _ids(question: Question) -> dict[str, str]:
     """Record ids derived from the question's content: unchanged questions keep their ids."""
-    base = f"{question.id}@{question.fingerprint()}"
+    base = question.versioned_id
     ids = {"prompt": f"{base}:prompt", "reference": f"{base}:reference"}
     ids.update({f"kp{i}": f"{base}:kp{i}" for i in range(len(question.key_points))})
     return ids
@@ -164,7 +187,7 @@ class ReferenceStore:
 
     def reference_vectors(self, question: Question) -> ReferenceVectors | None:
         """The stored vectors of a question, or None when it is not indexed (or changed)."""
-        key = f"{question.id}@{question.fingerprint()}"
+        key = question.versioned_id
         if key in self._vectors:
             return self._vectors[key]
         ids = _ids(question)

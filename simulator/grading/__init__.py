@@ -1,9 +1,9 @@
-"""Judges: one protocol, one result type."""
+"""Grading: one protocol, one result type; the embedding judge, and the LLM judge over its evidence."""
 
 from typing import Protocol
 
-from ..corpus import Question
-from .embedding import EmbeddingJudge, adhoc_question
+from ..bank import Question
+from .embedding import EmbeddingJudge
 from .judgement import Judgement, KeyPointResult, band_for
 
 
@@ -15,4 +15,4 @@ class Judge(Protocol):
     def judge(self, question: Question, answer: str) -> Judgement: ...
 
 
-__all__ = ["EmbeddingJudge", "Judge", "Judgement", "KeyPointResult", "adhoc_question", "band_for"]
+__all__ = ["EmbeddingJudge", "Judge", "Judgement", "KeyPointResult", "band_for"]

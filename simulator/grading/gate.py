@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..corpus import Question
+from ..bank import Question
 from ..text import MAX_ANSWER_CHARS, words
 
 if TYPE_CHECKING:

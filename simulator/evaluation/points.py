@@ -1,6 +1,6 @@
 """`interview-sim eval-points`: how often the judge's key-point verdicts agree with labelled answers.
 
-The human-graded CSV (`evaluation`) measures the score; it cannot say whether "you covered X, by
+The human-graded CSV (`agreement`) measures the score; it cannot say whether "you covered X, by
 this sentence" is true. This measures that, on bank questions answered three ways by hand: `full`
 (most points, in other words than the pack's), `partial` (one or two points) and `wrong` (the
 question's vocabulary, false claims, no point). Each answer lists the key points it states.
@@ -18,19 +18,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .corpus import Corpus, read_yaml
-from .errors import InputError, PackError
-from .grading.embedding import EmbeddingJudge
-from .grading.judgement import Judgement
+from ..bank import Corpus
+from ..bank.files import read_yaml
+from ..errors import InputError, PackError
+from ..grading import EmbeddingJudge, Judgement
 
-Kind = Literal["full", "partial", "wrong"]
-KINDS: tuple[Kind, ...] = ("full", "partial", "wrong")
+AnswerKind = Literal["full", "partial", "wrong"]
+ANSWER_KINDS: tuple[AnswerKind, ...] = ("full", "partial", "wrong")
 
 
 class LabelledAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Kind
+    kind: AnswerKind
     states: tuple[str, ...]  # key-point texts, verbatim from the pack
     text: str
 
@@ -62,8 +62,8 @@ def read_labelled(path: Path, corpus: Corpus) -> list[LabelledQuestion]:
             field = ".".join(str(p) for p in err["loc"])
             raise InputError(f"{file}: field {field}: {err['msg']}") from None
     for item in items:
-        if sorted(a.kind for a in item.answers) != sorted(KINDS):
-            raise InputError(f"{item.question_id}: give one answer of each kind ({', '.join(KINDS)}).")
+        if sorted(a.kind for a in item.answers) != sorted(ANSWER_KINDS):
+            raise InputError(f"{item.question_id}: give one answer of each kind ({', '.join(ANSWER_KINDS)}).")
         try:
             points = {kp.text for kp in corpus.get(item.question_id).key_points}
         except PackError as exc:
@@ -112,8 +112,8 @@ class Tally:
 
 def tally(items: Sequence[LabelledQuestion], judgements: Sequence[Judgement]) -> dict[str, Any]:
     """Point and ranking figures of `judgements`, one per answer of `items` in order."""
-    overall, by_kind = Tally(), {kind: Tally() for kind in KINDS}
-    scores: dict[Kind, list[float]] = {kind: [] for kind in KINDS}
+    overall, by_kind = Tally(), {kind: Tally() for kind in ANSWER_KINDS}
+    scores: dict[AnswerKind, list[float]] = {kind: [] for kind in ANSWER_KINDS}
     in_order = full_first = 0
     at = iter(judgements)
     for item in items:
@@ -130,7 +130,7 @@ def tally(items: Sequence[LabelledQuestion], judgements: Sequence[Judgement]) ->
         full_first += score["full"] > score["wrong"]
     return {
         "questions": len(items),
-        "answers": sum(len(scores[k]) for k in KINDS),
+        "answers": sum(len(scores[k]) for k in ANSWER_KINDS),
         "recall": overall.recall,
         "precision": overall.precision,
         "false_hit_rate": overall.false_hit_rate,

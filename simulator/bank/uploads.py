@@ -1,38 +1,28 @@
 """Adding a pack to the bank from an uploaded file: read, validate against the bank, then write.
 
-YAML packs are read with `corpus.load_pack`; markdown prep sheets and CSV go through
-`simulator.importers` when it is installed. Nothing is written to the bank until the person
-confirms, and then the pack is written whole (temp file, then rename) or not at all.
+YAML packs are read with `load_pack`; markdown prep sheets and CSV go through the importers.
+Nothing is written to the bank until the person confirms, and then the pack is written whole
+(temp file, then rename) or not at all.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .corpus import Corpus, Pack, load_pack
-from .embeddings import Embedder
-from .errors import PackError
-from .importers import import_file, write_atomic
+from ..embeddings import Embedder
+from ..errors import PackError
+from .corpus import Corpus
+from .files import dump_pack, load_pack, write_atomic
+from .importers import import_file
+from .models import Pack
 from .validation import Finding, validate
 
 MAX_PACK_BYTES = 5_000_000  # a 200-question pack is about 300 kB; more is not a pack
 YAML_SUFFIXES = (".yaml", ".yml")
 IMPORTED_SUFFIXES = (".md", ".markdown", ".csv")
-
-
-def importers_available() -> bool:
-    return importlib.util.find_spec("simulator.importers") is not None
-
-
-def accepted_suffixes() -> tuple[str, ...]:
-    """File types the app can import: YAML always, markdown and CSV with the importers."""
-    return YAML_SUFFIXES + (IMPORTED_SUFFIXES if importers_available() else ())
+ACCEPTED_SUFFIXES = YAML_SUFFIXES + IMPORTED_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -68,14 +58,8 @@ def _read(path: Path, corpus: Corpus, embedder: Embedder | None) -> Pack:
     if suffix in YAML_SUFFIXES:
         return load_pack(path)
     if suffix not in IMPORTED_SUFFIXES:
-        raise PackError(f"{path.name}: not a pack file; use one of {', '.join(accepted_suffixes())}.")
+        raise PackError(f"{path.name}: not a pack file; use one of {', '.join(ACCEPTED_SUFFIXES)}.")
     return import_file(path, corpus.categories, embedder)
-
-
-def dump_pack(pack: Pack) -> str:
-    """A pack as YAML, in field order, without empty defaults."""
-    data = pack.model_dump(mode="json", exclude_defaults=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def preview_import(
@@ -105,7 +89,8 @@ def preview_import(
         conflicts.append(f"question ids already in the bank: {', '.join(clash[:5])}{' …' if len(clash) > 5 else ''}")
     if any(p.pack == pack.pack for p in corpus.packs) or (corpus_dir / f"{pack.pack}.yaml").exists():
         conflicts.append(f"a pack named {pack.pack!r} is already in the bank: rename the pack")
-    return ImportPreview(pack, tuple(f for f in findings if "duplicate id" not in f.message), tuple(conflicts))
+    # Ids that clash with the bank are reported once, as a conflict, not again as validator errors.
+    return ImportPreview(pack, tuple(f for f in findings if f.field != "id"), tuple(conflicts))
 
 
 def add_pack(preview: ImportPreview, corpus_dir: Path) -> Path:

@@ -12,24 +12,28 @@ has a one-line answer ("box 2: missed a must-have point 3 days ago").
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Required, TypedDict, get_args
+from typing import Any
 
-from .corpus import Question
-from .errors import ConfigError
-from .grading import Judgement
-
-Mode = Literal["practice", "mock", "follow-up", "review"]
-MODES: tuple[Mode, ...] = get_args(Mode)
+from ..bank import Question
+from ..errors import ConfigError
+from ..grading import Judgement
+from .records import (
+    MODES,
+    Attempt,
+    CategoryMastery,
+    DeliveryPoint,
+    MissedPoint,
+    Mode,
+    ReviewItem,
+    ScorePoint,
+)
 
 DAY = 86400.0
 # Days until a question in box 1..5 is due again: roughly doubling, as in Leitner's schedule.
@@ -83,137 +87,6 @@ CREATE TABLE IF NOT EXISTS review (
     missed TEXT NOT NULL DEFAULT '[]'   -- must-have points missed when it last entered box 1
 );
 """
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One graded answer as stored."""
-
-    id: int
-    created_at: float
-    session_id: str
-    mode: Mode
-    question_id: str
-    category: str
-    prompt: str
-    answer: str
-    judgement: Judgement
-    answer_seconds: float | None = None
-    time_limit: float | None = None
-    timed_out: bool = False
-    parent_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return self.judgement.score
-
-    @property
-    def valid(self) -> bool:
-        return self.judgement.valid
-
-    def row(self) -> dict[str, Any]:
-        """A flat record for CSV/JSON exports (the full judgement is in `judgement`)."""
-        j = self.judgement
-        return {
-            "id": self.id,
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.created_at)),
-            "session_id": self.session_id,
-            "mode": self.mode,
-            "question_id": self.question_id,
-            "category": self.category,
-            "prompt": self.prompt,
-            "answer": self.answer,
-            "score": j.score,
-            "band": j.band,
-            "valid": j.valid,
-            "reason": j.reason or "",
-            "judge": j.judge,
-            "model": j.model,
-            "fallback_reason": j.fallback_reason or "",
-            "key_points_hit": sum(k.hit for k in j.key_points),
-            "key_points_total": len(j.key_points),
-            "missed": "; ".join(j.missed),
-            "answer_seconds": self.answer_seconds,
-            "time_limit": self.time_limit,
-            "timed_out": self.timed_out,
-            "grade_ms": j.elapsed_ms,
-            "parent_id": self.parent_id,
-        }
-
-
-@dataclass(frozen=True)
-class ScorePoint:
-    attempt_id: int
-    created_at: float
-    question_id: str
-    category: str
-    mode: Mode
-    score: float
-    valid: bool
-
-
-@dataclass(frozen=True)
-class DeliveryPoint:
-    """Delivery of one answer, for trends: pace (spoken answers only), fillers, hedges."""
-
-    attempt_id: int
-    created_at: float
-    spoken: bool
-    words_per_minute: float | None
-    fillers_per_minute: float
-    hedge_count: int
-
-
-@dataclass(frozen=True)
-class CategoryMastery:
-    """Mastery of a category: the mean of the latest score of each question practised in it."""
-
-    category: str
-    questions: int
-    attempts: int
-    mastery: float
-    last_at: float
-
-
-@dataclass(frozen=True)
-class MissedPoint:
-    question_id: str
-    text: str
-    weight: str
-    missed: int
-    seen: int
-
-    @property
-    def rate(self) -> float:
-        return self.missed / self.seen if self.seen else 0.0
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    """A question in the review queue: its Leitner box, when it is due and what was missed."""
-
-    question_id: str
-    box: int
-    due_at: float
-    updated_at: float
-    missed: tuple[str, ...]
-
-    def is_due(self, now: float) -> bool:
-        return self.due_at <= now
-
-
-class RecordOptions(TypedDict, total=False):
-    """What `History.record` takes besides the question, answer and judgement (for pass-through callers)."""
-
-    session_id: Required[str]
-    mode: Mode
-    prompt: str | None
-    answer_seconds: float | None
-    time_limit: float | None
-    timed_out: bool
-    parent_id: int | None
-    extra: dict[str, Any] | None
 
 
 class History:
@@ -507,32 +380,3 @@ def _attempt(r: sqlite3.Row) -> Attempt:
         parent_id=r["parent_id"],
         extra=json.loads(r["extra"] or "{}"),
     )
-
-
-def _spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    """Rows as CSV, safe to open in a spreadsheet."""
-    if not rows:
-        return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
-    return out.getvalue()
-
-
-def attempts_json(attempts: list[Attempt]) -> str:
-    """Attempts with their full judgements, as JSON."""
-    data = [{**a.row(), "judgement": a.judgement.model_dump(mode="json")} for a in attempts]
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def attempts_csv(attempts: list[Attempt]) -> str:
-    """Attempts, one row each, as CSV."""
-    return to_csv([a.row() for a in attempts])

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .text import STOP_WORDS, clean, words
+from ..text import STOP_WORDS, clean, stem, words
 
 if TYPE_CHECKING:
-    from .corpus import Question
-    from .speech import Transcript
+    from ..bank import Question
+    from .transcribe import Transcript
 
 # Typed answers are timed as if read aloud at 130 words per minute: the middle of the 120-150 wpm
 # range usually quoted for unhurried conversational English.
@@ -188,20 +188,8 @@ def _count_phrases(tokens: list[str]) -> tuple[Counter[str], Counter[str], set[i
     return fillers, hedges, used
 
 
-def _stem(word: str) -> str:
-    """Plural, -ed and -ing folded, enough to match "retrained" and "models" with "retrain", "model"."""
-    word = word.lower().replace("’", "'")
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith(("ing", "ed")):
-        return word[: -3 if word.endswith("ing") else -2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def _term_key(term: str) -> tuple[str, ...]:
-    return tuple(_stem(w) for w in re.split(r"[\s\-_/]+", term.lower().replace("a/b", "ab")) if w)
+    return tuple(stem(w) for w in re.split(r"[\s\-_/]+", term.lower().replace("a/b", "ab")) if w)
 
 
 def _lemmas(word: str) -> set[str]:
@@ -273,7 +261,7 @@ def _match_terms(tokens: list[str], terms: Sequence[str]) -> Counter[str]:
         index.setdefault(key[0], []).append((key, term))
     for options in index.values():
         options.sort(key=lambda kt: -len(kt[0]))
-    stems = [_stem(t) for t in tokens]
+    stems = [stem(t) for t in tokens]
     found: Counter[str] = Counter()
     i = 0
     while i < len(stems):
@@ -296,7 +284,7 @@ def _most_used(tokens: list[str], skip: set[int]) -> list[Count]:
     forms: dict[str, Counter[str]] = {}
     for i, t in enumerate(tokens):
         if i not in skip and t.isalpha() and len(t) > 2 and t not in STOP_WORDS:
-            forms.setdefault(_stem(t), Counter())[t] += 1
+            forms.setdefault(stem(t), Counter())[t] += 1
     ranked = sorted(forms.values(), key=lambda c: -c.total())  # stable: first used first on ties
     return [
         Count(term=min(c, key=lambda form: (-c[form], len(form))), count=c.total())  # "model" over "models"

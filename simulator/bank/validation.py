@@ -8,10 +8,11 @@ from typing import Literal
 
 import numpy as np
 
-from .corpus import CATEGORIES_FILE, Question, load_categories, load_pack, pack_files
-from .embeddings import Embedder
-from .errors import PackError
-from .text import split_sentences, words
+from ..embeddings import Embedder
+from ..errors import PackError
+from ..text import split_sentences, words
+from .files import CATEGORIES_FILE, load_categories, load_pack, pack_files
+from .models import Question
 
 # Two prompts at cosine >= 0.90 ask the same thing in other words: on the bank, paraphrases
 # ("What is shadow deployment?" / "Explain shadow deployment") score 0.9+, while distinct

@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
-from .corpus import Difficulty, KeyPoint, Kind, Pack, describe_error, load_pack
-from .embeddings import Embedder
-from .errors import PackError
-from .text import split_sentences
+from ..embeddings import Embedder
+from ..errors import PackError
+from .adhoc import derive_key_points
+from .files import describe_error, dump_pack, load_pack, write_atomic
+from .models import Difficulty, Kind, Pack
 
 MAX_BYTES = 5_000_000  # a prep sheet is kilobytes; 5 MB is already thousands of questions
-# Where a one-sentence answer splits into separate points: "X, while Y"; "A (...), B, and C".
-_CLAUSE = re.compile(r"(?:;|,\s*while|,\s*whereas|,\s*and|(?<=\)),)\s+", re.I)
 
 
 @dataclass(frozen=True)
@@ -171,15 +167,6 @@ def slug(text: str, limit: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-") or "pack"
 
 
-def derive_key_points(answer: str) -> tuple[KeyPoint, ...]:
-    """Key points from an answer: its sentences, and the clauses of a one-sentence answer."""
-    parts = split_sentences(answer)
-    if len(parts) == 1:
-        parts = [p for p in _CLAUSE.split(parts[0]) if p]
-    points = [p.strip(" .;,") for p in parts if len(p.strip(" .;,")) >= 8]
-    return tuple(KeyPoint(text=p[:300], weight="must") for p in (points or [answer[:300]])[:6])
-
-
 class CategoryMatcher:
     """Maps a question to the nearest known category by meaning (section title + prompt)."""
 
@@ -216,7 +203,7 @@ def build_pack(name: str, title: str, drafts: list[Draft], match: CategoryMatche
                 "category": category or "lifecycle",
                 "difficulty": d.difficulty or "medium",
                 "reference_answer": d.answer,
-                "key_points": [k.model_dump() for k in derive_key_points(d.answer)],
+                "key_points": [k.model_dump() for k in derive_key_points(d.answer, limit=6)],
                 "tags": tags,
                 "sources": [source],
                 "needs_review": guessed,
@@ -274,19 +261,5 @@ def write_pack(pack: Pack, out: str | Path, overwrite: bool = False) -> Path:
     out = Path(out)
     if out.exists() and not overwrite:
         raise PackError(f"{out} exists: choose another --out or pass --force to replace it.")
-    data = pack.model_dump(mode="json", exclude_defaults=False)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomic(out, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temp file and a rename: a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(out, dump_pack(pack, exclude_defaults=False))

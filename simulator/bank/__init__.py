@@ -1,0 +1,22 @@
+"""The question bank: packs and rubrics as validated YAML, importers, the validator and uploads."""
+
+from .adhoc import adhoc_question
+from .corpus import Corpus
+from .files import load_pack, load_rubrics
+from .models import DIFFICULTIES, KINDS, AdhocQuestion, Difficulty, KeyPoint, Kind, Pack, Question, Rubric
+
+__all__ = [
+    "DIFFICULTIES",
+    "KINDS",
+    "AdhocQuestion",
+    "Corpus",
+    "Difficulty",
+    "KeyPoint",
+    "Kind",
+    "Pack",
+    "Question",
+    "Rubric",
+    "adhoc_question",
+    "load_pack",
+    "load_rubrics",
+]

@@ -1,0 +1,19 @@
+"""The history: every graded attempt stored the moment it is graded, progress, reviews and exports."""
+
+from .export import attempts_csv, attempts_json, to_csv
+from .records import MODES, Attempt, Mode, RecordOptions, ReviewItem
+from .store import DAY, LEITNER_DAYS, History
+
+__all__ = [
+    "DAY",
+    "LEITNER_DAYS",
+    "MODES",
+    "Attempt",
+    "History",
+    "Mode",
+    "RecordOptions",
+    "ReviewItem",
+    "attempts_csv",
+    "attempts_json",
+    "to_csv",
+]

@@ -15,6 +15,7 @@ test: dev
 	$(BIN)/ruff check simulator tests app.py ui
 	$(BIN)/ruff format --check simulator tests app.py ui
 	$(BIN)/mypy simulator
+	$(BIN)/lint-imports
 	$(BIN)/interview-sim validate --strict
 	PIP=$(BIN)/pip scripts/llama_server.sh prepare >/dev/null
 	$(BIN)/pytest
@@ -23,6 +24,10 @@ install: $(VENV)/.stamp-install
 dev: $(VENV)/.stamp-dev
 
 $(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "make needs Python 3.11 as '$(PYTHON)', which is not on PATH:" \
+		"install it, or point make at one, e.g. make run PYTHON=/opt/python3.11/bin/python3" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$(PYTHON) is older than 3.11:" \
+		"point make at Python 3.11, e.g. make run PYTHON=/opt/python3.11/bin/python3" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -31,11 +36,11 @@ $(VENV)/.stamp-torch: $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	touch $@
 
-$(VENV)/.stamp-install: $(VENV)/.stamp-torch pyproject.toml
+$(VENV)/.stamp-install: $(VENV)/.stamp-torch pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.stamp-dev: $(VENV)/.stamp-install pyproject.toml
+$(VENV)/.stamp-dev: $(VENV)/.stamp-install pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -52,6 +57,7 @@ lint: dev
 	$(BIN)/ruff check simulator tests app.py ui
 	$(BIN)/ruff format --check simulator tests app.py ui
 	$(BIN)/mypy simulator
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/interview-sim bench

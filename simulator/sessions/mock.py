@@ -12,7 +12,7 @@ from ..bank import Corpus, Question
 from ..config import LLMSettings
 from ..grading import Judgement
 from ..history import Attempt, History, RecordOptions
-from .report import MockReport, build_report
+from .report import CategoryScore, MockReport, ReportRow
 from .selection import CONCEPT_KINDS, SCENARIO_KINDS, QuestionFilter, select
 
 if TYPE_CHECKING:
@@ -176,4 +176,48 @@ def start_mock(
         id=f"mock-{uuid.uuid4().hex[:12]}",
         seconds_per_question=seconds_per_question,
         slots=[MockSlot(q.id) for q in questions],
+    )
+
+
+def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
+    """Per-question scores, the overall score and categories from best to worst."""
+    rows: list[ReportRow] = []
+    for i, slot in enumerate(interview.slots, start=1):
+        q = corpus.get(slot.question_id)
+        j = slot.judgement
+        rows.append(
+            ReportRow(
+                number=i,
+                question_id=q.id,
+                prompt=q.prompt,
+                category=q.category,
+                kind=q.kind,
+                difficulty=q.difficulty,
+                answered=j is not None,
+                answer=slot.answer or "",
+                score=j.score if j else 0.0,
+                band=j.band if j else "not reached",
+                valid=bool(j and j.valid),
+                reason=(j.reason or "") if j else "",
+                seconds_used=slot.seconds_used,
+                timed_out=slot.timed_out,
+                key_points_hit=sum(k.hit for k in j.key_points) if j else 0,
+                key_points_total=len(q.key_points),
+                missed=tuple(j.missed) if j else tuple(k.text for k in q.must_points),
+                reference_answer=q.reference_answer,
+            )
+        )
+    asked = [r for r in rows if r.answered] or rows
+    by_category: dict[str, list[float]] = {}
+    for r in asked:
+        by_category.setdefault(r.category, []).append(r.score)
+    categories = sorted(
+        (
+            CategoryScore(c, corpus.category_title(c), round(sum(s) / len(s), 1), len(s))
+            for c, s in by_category.items()
+        ),
+        key=lambda c: (-c.score, c.category),
+    )
+    return MockReport(
+        interview.id, interview.created_at, interview.seconds_per_question, tuple(rows), tuple(categories)
     )

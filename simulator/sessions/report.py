@@ -6,13 +6,9 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..bank import Corpus
 from ..history import to_csv
-
-if TYPE_CHECKING:
-    from .mock import MockInterview
 
 
 def format_duration(seconds: float) -> str:
@@ -138,50 +134,6 @@ class MockReport:
                 lines += ["", "Missed must-have points:", ""] + [f"- {_cell(m)}" for m in r.missed]
             lines += ["", "Model answer:", "", _fence(r.reference_answer)]
         return "\n".join(lines) + "\n"
-
-
-def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
-    """Per-question scores, the overall score and categories from best to worst."""
-    rows: list[ReportRow] = []
-    for i, slot in enumerate(interview.slots, start=1):
-        q = corpus.get(slot.question_id)
-        j = slot.judgement
-        rows.append(
-            ReportRow(
-                number=i,
-                question_id=q.id,
-                prompt=q.prompt,
-                category=q.category,
-                kind=q.kind,
-                difficulty=q.difficulty,
-                answered=j is not None,
-                answer=slot.answer or "",
-                score=j.score if j else 0.0,
-                band=j.band if j else "not reached",
-                valid=bool(j and j.valid),
-                reason=(j.reason or "") if j else "",
-                seconds_used=slot.seconds_used,
-                timed_out=slot.timed_out,
-                key_points_hit=sum(k.hit for k in j.key_points) if j else 0,
-                key_points_total=len(q.key_points),
-                missed=tuple(j.missed) if j else tuple(k.text for k in q.must_points),
-                reference_answer=q.reference_answer,
-            )
-        )
-    asked = [r for r in rows if r.answered] or rows
-    by_category: dict[str, list[float]] = {}
-    for r in asked:
-        by_category.setdefault(r.category, []).append(r.score)
-    categories = sorted(
-        (
-            CategoryScore(c, corpus.categories.get(c, c), round(sum(s) / len(s), 1), len(s))
-            for c, s in by_category.items()
-        ),
-        key=lambda c: (-c.score, c.category),
-    )
-    return MockReport(
-        interview.id, interview.created_at, interview.seconds_per_question, tuple(rows), tuple(categories)
-    )
 
 
 def _date(ts: float) -> str:

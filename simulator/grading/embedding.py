@@ -152,7 +152,7 @@ class EmbeddingJudge:
 
         # A key point is hit by the sentence that says most of its words in context (word match), not
         # by the sentence vector nearest to it: on labelled answers (tests/data/points) word match
-        # tells stated points from unstated ones far better (AUC 0.87 against 0.77), and one long
+        # tells stated points from unstated ones far better (docs/ACCURACY.md has the figures), and one long
         # sentence that states several points is one vector far from each of them.
         kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
         kp_words = point_alignment(ref.point_tokens, [encoded[i].tokens for i in used])

@@ -19,7 +19,7 @@ PARTIAL_MAX, BRIEF_SHARE = 5.9, 0.1  # the top of "partial", for answers under a
 # A short answer whose words align with the reference's at this mean cosine is on it ("logged
 # predictions" 0.8); "yes", "ok", "hello" sit near 0.1.
 ON_REFERENCE = 0.5
-NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them (about 6% of real answers)
+NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them
 NEAR_POINT = 0.55  # sentence cosine to a key point that counts as fully near it, for kp_coverage
 
 

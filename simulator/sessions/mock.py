@@ -212,10 +212,7 @@ def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
     for r in asked:
         by_category.setdefault(r.category, []).append(r.score)
     categories = sorted(
-        (
-            CategoryScore(c, corpus.category_title(c), round(sum(s) / len(s), 1), len(s))
-            for c, s in by_category.items()
-        ),
+        (CategoryScore(c, corpus.category_title(c), round(sum(s) / len(s), 1), len(s)) for c, s in by_category.items()),
         key=lambda c: (-c.score, c.category),
     )
     return MockReport(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.navigation import MOCK_INTERVIEW_PAGE, PRACTICE_PAGE, PROGRESS_PAGE, QUESTION_BANK_PAGE, SETTINGS_PAGE
+
 st.set_page_config(page_title="MLOps interview simulator", page_icon="🎯", layout="wide")
 
 PAGES = [
-    st.Page("ui/practice.py", title="Practice", icon=":material/edit_note:", url_path="practice", default=True),
-    st.Page("ui/mock_interview.py", title="Mock interview", icon=":material/timer:", url_path="mock-interview"),
-    st.Page("ui/progress.py", title="Progress", icon=":material/monitoring:", url_path="progress"),
-    st.Page("ui/question_bank.py", title="Question bank", icon=":material/library_books:", url_path="question-bank"),
-    st.Page("ui/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+    st.Page(PRACTICE_PAGE, title="Practice", icon=":material/edit_note:", url_path="practice", default=True),
+    st.Page(MOCK_INTERVIEW_PAGE, title="Mock interview", icon=":material/timer:", url_path="mock-interview"),
+    st.Page(PROGRESS_PAGE, title="Progress", icon=":material/monitoring:", url_path="progress"),
+    st.Page(QUESTION_BANK_PAGE, title="Question bank", icon=":material/library_books:", url_path="question-bank"),
+    st.Page(SETTINGS_PAGE, title="Settings", icon=":material/settings:", url_path="settings"),
 ]
 
 st.navigation(PAGES, position="top").run()

@@ -8,28 +8,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from simulator import SimulatorError
-from simulator.interview import MockInterview, MockReport, QuestionFilter, format_duration, start_mock
+from simulator import Corpus, SimulatorError
+from simulator.sessions import MockInterview, MockReport, format_duration, start_mock
 from ui import voice
-from ui.common import (
-    BAND_COLORS,
-    answer_meter,
-    category_title,
-    corpus,
-    grade_fn,
-    md_escape,
-    question_badges,
-    runtime,
-    score_header,
-    show_judgement,
-    wait_ready,
-    warm_up_last,
-    widget_key,
-)
+from ui.judgement_view import BAND_COLORS, BAND_HEX, score_header, show_judgement
+from ui.meter import answer_meter
+from ui.runtime import corpus, llm_settings, runtime, wait_ready, warm_up_last
+from ui.text import md_escape
+from ui.widgets import question_badges, question_filter, widget_key
 
 MOCK = "_mock"  # the running interview, owned by this page
 ERROR = "_mock_error"
 TIME_CHOICES = [30, 60, 90, 120, 180, 240, 300, 420, 600]
+FILTER_LABELS = {"category": "Categories (any if empty)", "difficulty": "Difficulty (any if empty)"}
 # When the browser's countdown did not submit (a sleeping tab, scripts blocked), the next page
 # run does, once the deadline is this far behind: the browser's own submission wins a close race.
 SERVER_GRACE_S = 3.0
@@ -50,7 +41,7 @@ def _submit(interview_id: str, index: int, text: str | None, timed_out: bool | N
     extra = voice.measure(key, text or "", rt.engine.corpus.get(slot.question_id)) if slot else None
     try:
         interview.submit(
-            grade_fn(rt.engine), rt.history, rt.engine.corpus, text or "", timed_out=timed_out, extra=extra
+            rt.engine, rt.history, rt.engine.corpus, text or "", llm_settings(), timed_out=timed_out, extra=extra
         )
     except SimulatorError as exc:
         st.session_state[ERROR] = str(exc)
@@ -80,23 +71,16 @@ def setup() -> None:
         "Scores and feedback come at the end; every answer is saved as soon as you submit it. "
         "When the time for a question runs out, your answer is submitted as it stands."
     )
-    cats = sorted({q.category for q in bank.questions})
     with st.form("mock_setup"):
         left, right = st.columns(2)
         n = left.number_input("Number of questions", min_value=1, max_value=15, value=5, step=1, key="mock_n")
         seconds = right.select_slider(
             "Time per question", options=TIME_CHOICES, value=180, format_func=format_duration, key="mock_seconds"
         )
-        categories = left.multiselect(
-            "Categories (any if empty)", cats, format_func=lambda c: category_title(bank, c), key="mock_categories"
-        )
-        difficulties = right.multiselect(
-            "Difficulty (any if empty)", ["easy", "medium", "hard"], key="mock_difficulties"
-        )
+        flt = question_filter(bank, "mock", places=(left, right), labels=FILTER_LABELS)
         start = st.form_submit_button("Start the interview", type="primary")
     if start:
         wait_ready()  # the model loads before the first clock starts, not during it
-        flt = QuestionFilter(categories=tuple(categories), difficulties=tuple(difficulties))
         interview = start_mock(bank, int(n), int(seconds), flt)
         if not interview.slots:
             st.warning("No question matches these filters: widen them.")
@@ -174,15 +158,32 @@ def _chart(report: MockReport) -> alt.Chart:
         .encode(
             x=alt.X("question:N", sort=None, title=None),
             y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title="score"),
-            color=alt.Color("band:N", scale=alt.Scale(domain=bands, range=[_hex(b) for b in bands])),
+            color=alt.Color("band:N", scale=alt.Scale(domain=bands, range=[BAND_HEX[b] for b in bands])),
             tooltip=["question", "prompt", "category", "score", "band"],
         )
         .properties(height=260)
     )
 
 
-def _hex(band: str) -> str:
-    return {"excellent": "#21a366", "good": "#1c83e1", "partial": "#ff8700", "weak": "#e03c31"}.get(band, "#a3a8b8")
+def _question_by_question(interview: MockInterview, report: MockReport, bank: Corpus) -> None:
+    """One tab per question: the judgement as on the Practice page, or the model answer if not reached."""
+    st.subheader("Question by question")
+    tabs = st.tabs([f"Q{r.number} · {r.score:.1f}" for r in report.rows])
+    for tab, row, slot in zip(tabs, report.rows, interview.slots):
+        with tab:
+            st.markdown(f"**{md_escape(row.prompt)}**")
+            if slot.judgement is None:
+                st.caption("Not reached.")
+                with st.expander("Model answer"):
+                    st.markdown(md_escape(row.reference_answer))
+                continue
+            if slot.timed_out:
+                st.caption("Time ran out: this answer was submitted as it stood.")
+            score_header(slot.judgement)
+            voice.show_delivery(slot.attempt_id)
+            show_judgement(slot.judgement, bank.get(row.question_id), key=f"mock-{slot.attempt_id}")
+            if slot.judgement.follow_up:
+                st.info(md_escape(f"Follow-up to prepare: {slot.judgement.follow_up}"), icon=":material/forum:")
 
 
 def report_view(interview: MockInterview) -> None:
@@ -205,7 +206,7 @@ def report_view(interview: MockInterview) -> None:
             {
                 "#": r.number,
                 "question": r.prompt,
-                "category": category_title(bank, r.category),
+                "category": bank.category_title(r.category),
                 "kind": r.kind,
                 "score": r.score,
                 "band": r.band,
@@ -229,23 +230,7 @@ def report_view(interview: MockInterview) -> None:
     downloads[2].download_button(
         "Attempts (CSV)", report.to_csv(), f"mock-interview-{stamp}.csv", "text/csv", key="dl_csv"
     )
-    st.subheader("Question by question")
-    tabs = st.tabs([f"Q{r.number} · {r.score:.1f}" for r in report.rows])
-    for tab, row, slot in zip(tabs, report.rows, interview.slots):
-        with tab:
-            st.markdown(f"**{md_escape(row.prompt)}**")
-            if slot.judgement is None:
-                st.caption("Not reached.")
-                with st.expander("Model answer"):
-                    st.markdown(md_escape(row.reference_answer))
-                continue
-            if slot.timed_out:
-                st.caption("Time ran out: this answer was submitted as it stood.")
-            score_header(slot.judgement)
-            voice.show_delivery(slot.attempt_id)
-            show_judgement(slot.judgement, bank.get(row.question_id), key=f"mock-{slot.attempt_id}")
-            if slot.judgement.follow_up:
-                st.info(md_escape(f"Follow-up to prepare: {slot.judgement.follow_up}"), icon=":material/forum:")
+    _question_by_question(interview, report, bank)
     if st.button("Start a new interview", type="primary", key="mock_new"):
         st.session_state.pop(MOCK, None)
         st.rerun()

@@ -8,29 +8,18 @@ from typing import Unpack
 
 import streamlit as st
 
-from simulator import SimulatorError
-from simulator.corpus import Question
+from simulator import Question, SimulatorError
 from simulator.history import Attempt, Mode, RecordOptions
-from simulator.interview import QuestionFilter, answer_question, rank_for_job, select, surprise
+from simulator.sessions import QuestionFilter, answer_question, rank_for_job, select, surprise
 from ui import voice
-from ui.common import (
-    answer_meter,
-    category_title,
-    corpus,
-    grade_fn,
-    md_escape,
-    question_badges,
-    runtime,
-    score_header,
-    session_id,
-    show_judgement,
-    wait_ready,
-    warm_up_last,
-    widget_key,
-)
+from ui.judgement_view import score_header, show_judgement
+from ui.meter import answer_meter
+from ui.navigation import TARGET
+from ui.runtime import corpus, llm_settings, runtime, session_id, wait_ready, warm_up_last
+from ui.text import md_escape
+from ui.widgets import FILTER_LABELS, question_badges, question_filter, widget_key
 
 STATE = "_practice"  # owned by this page, never by a widget
-TARGET = "_practice_target"  # set by other pages: (question id, mode) to open here
 JOB_RESULTS = 15
 
 
@@ -63,19 +52,11 @@ def open_question(question_id: str, mode: Mode = "practice") -> None:
 
 def _filters() -> QuestionFilter:
     bank = corpus()
-    cats = sorted({q.category for q in bank.questions})
-    packs = [p.pack for p in bank.packs]
+    # A pack filter only when there is more than one pack to choose from.
+    labels = {f: label for f, label in FILTER_LABELS.items() if f != "pack" or len(bank.packs) > 1}
     with st.sidebar:
         st.subheader("Choose a question")
-        flt = QuestionFilter(
-            categories=tuple(
-                st.multiselect("Category", cats, format_func=lambda c: category_title(bank, c), key="pf_category")
-            ),
-            difficulties=tuple(st.multiselect("Difficulty", ["easy", "medium", "hard"], key="pf_difficulty")),
-            kinds=tuple(st.multiselect("Kind", ["concept", "scenario", "design", "behavioral"], key="pf_kind")),
-            packs=tuple(st.multiselect("Pack", packs, key="pf_pack")) if len(packs) > 1 else (),
-        )
-    return flt
+        return question_filter(bank, "pf", labels=labels)
 
 
 def _on_pick() -> None:
@@ -106,7 +87,7 @@ def _chooser(flt: QuestionFilter, state: PracticeState) -> None:
         def label(qid: str) -> str:
             q = bank.get(qid)
             match = f"{sims[qid]:.0%} match · " if qid in sims else ""
-            return f"{match}{category_title(bank, q.category)}: {q.prompt}"
+            return f"{match}{bank.category_title(q.category)}: {q.prompt}"
 
         st.selectbox(
             f"Question ({len(options)} {'ranked for the job' if ranked else 'matching'})",
@@ -144,7 +125,7 @@ def _save(question: Question, key: str, text: str, **options: Unpack[RecordOptio
     engine = wait_ready()
     options["extra"] = voice.measure(key, text, question)
     try:
-        return answer_question(grade_fn(engine), runtime().history, question, text, **options)
+        return answer_question(engine, runtime().history, question, text, llm_settings(), **options)
     except SimulatorError as exc:
         st.error(md_escape(str(exc)))
         return None
@@ -177,7 +158,7 @@ def _answer_box(state: PracticeState, with_previous: bool) -> None:
             placeholder="Answer as you would out loud: define, explain why, give an example.",
             persist_state="session",  # a visit to another page keeps the draft
         )
-        answer_meter(key, key=widget_key("meter", key))
+        answer_meter(key)
         if st.button("Grade my answer", type="primary", key=widget_key("grade", key)):
             _grade(state, text or "")
             st.rerun()
@@ -233,7 +214,7 @@ def _follow_up(state: PracticeState, attempt: Attempt) -> None:
     key = widget_key("follow-up", attempt.id, len(done))
     voice.record(key, question, prompt=j.follow_up)  # before the box: its transcript fills it
     text = st.text_area("Your answer to the follow-up", key=key, height=120)
-    answer_meter(key, key=widget_key("meter", key))
+    answer_meter(key)
     if st.button("Answer the follow-up", key=widget_key("grade", key)):
         answered = _save(
             question,

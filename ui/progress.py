@@ -11,9 +11,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from simulator.history import LEITNER_DAYS, attempts_csv, attempts_json
-from simulator.interview import format_duration
-from ui.common import PRACTICE_PAGE, category_title, corpus, md_escape, runtime
+from simulator import Corpus
+from simulator.history import DAY, LEITNER_DAYS, History, ReviewItem, attempts_csv, attempts_json
+from simulator.sessions import format_duration
+from ui.navigation import PRACTICE_PAGE, open_in_practice
+from ui.runtime import corpus, runtime
+from ui.text import md_escape
 
 REVIEW_SHOWN = 10
 
@@ -22,11 +25,7 @@ def _when(due_at: float, now: float) -> str:
     if due_at <= now:
         return "due now"
     left = due_at - now
-    return f"due in {left / 86400:.0f} days" if left >= 86400 * 1.5 else f"due in {format_duration(left)}"
-
-
-def _review(qid: str) -> None:
-    st.session_state["_practice_target"] = (qid, "review")
+    return f"due in {left / DAY:.0f} days" if left >= DAY * 1.5 else f"due in {format_duration(left)}"
 
 
 def _timeline(points: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
@@ -39,28 +38,20 @@ def _timeline(points: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def main() -> None:
-    bank = corpus()
-    history = runtime().history
-    st.title("Progress")
-    points = history.score_history()
-    if not points:
-        st.info("No attempts yet: answer a question on the Practice page or run a mock interview.")
-        return
-    now = time.time()
-    mastery = history.mastery()
-    queue = history.review_queue()
-    due = [item for item in queue if item.is_due(now)]
+def summary(history: History, bank: Corpus, answers: int, due: int) -> None:
+    """Four figures: answers, questions practised, the average latest score, reviews due."""
     latest = history.latest_scores()
     cols = st.columns(4)
-    cols[0].metric("Answers", len(points))
+    cols[0].metric("Answers", answers)
     cols[1].metric("Questions practised", f"{len(latest)} of {len(bank.questions)}")
     cols[2].metric("Average latest score", f"{sum(latest.values()) / len(latest):.1f} / 10")
-    cols[3].metric("Reviews due", len(due))
+    cols[3].metric("Reviews due", due)
 
+
+def scores_over_time(points: Sequence[Any], bank: Corpus) -> None:
     st.subheader("Scores over time")
     frame = _timeline(points, {"score": "score", "mode": "mode", "question": "question_id", "category": "category"})
-    frame["category"] = [category_title(bank, c) for c in frame["category"]]
+    frame["category"] = [bank.category_title(c) for c in frame["category"]]
     frame["attempt"] = range(1, len(frame) + 1)
     base = alt.Chart(frame).encode(
         x=alt.X("when:T", title=None),
@@ -76,72 +67,81 @@ def main() -> None:
     )
     st.altair_chart(line + dots, width="stretch")
 
+
+def delivery_over_time(history: History) -> None:
+    """Fillers, hedges and pace of the answers that have delivery metrics; nothing when none has."""
     delivery = history.delivery_history()
-    if delivery:
-        st.subheader("Delivery over time")
-        st.caption("Fillers per minute and hedges per answer; pace of spoken answers (110-170 words/min reads well).")
-        trend = _timeline(
-            delivery,
+    if not delivery:
+        return
+    st.subheader("Delivery over time")
+    st.caption("Fillers per minute and hedges per answer; pace of spoken answers (110-170 words/min reads well).")
+    trend = _timeline(
+        delivery,
+        {
+            "fillers per minute": "fillers_per_minute",
+            "hedges": "hedge_count",
+            "words per minute": "words_per_minute",
+        },
+    )
+    cols = st.columns(2)
+    cols[0].line_chart(trend, x="when", y=["fillers per minute", "hedges"], height=220)
+    if trend["words per minute"].notna().any():
+        cols[1].line_chart(trend.dropna(), x="when", y="words per minute", height=220)
+    else:
+        cols[1].caption("Record a spoken answer to see your pace here.")
+
+
+def mastery_by_category(history: History, bank: Corpus) -> None:
+    st.subheader("Mastery by category")
+    st.caption("The mean of the latest score of each question you answered in the category.")
+    mframe = pd.DataFrame(
+        [
             {
-                "fillers per minute": "fillers_per_minute",
-                "hedges": "hedge_count",
-                "words per minute": "words_per_minute",
-            },
+                "category": bank.category_title(m.category),
+                "mastery": m.mastery,
+                "questions": m.questions,
+                "attempts": m.attempts,
+            }
+            for m in history.mastery()
+        ]
+    )
+    chart = (
+        alt.Chart(mframe)
+        .mark_bar()
+        .encode(
+            x=alt.X("mastery:Q", scale=alt.Scale(domain=[0, 10])),
+            y=alt.Y("category:N", sort="-x", title=None),
+            color=alt.Color("mastery:Q", scale=alt.Scale(domain=[0, 10], scheme="redyellowgreen"), legend=None),
+            tooltip=["category", "mastery", "questions", "attempts"],
         )
-        cols = st.columns(2)
-        cols[0].line_chart(trend, x="when", y=["fillers per minute", "hedges"], height=220)
-        if trend["words per minute"].notna().any():
-            cols[1].line_chart(trend.dropna(), x="when", y="words per minute", height=220)
-        else:
-            cols[1].caption("Record a spoken answer to see your pace here.")
+        .properties(height=max(120, 28 * len(mframe)))
+    )
+    st.altair_chart(chart, width="stretch")
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Mastery by category")
-        st.caption("The mean of the latest score of each question you answered in the category.")
-        mframe = pd.DataFrame(
-            [
-                {
-                    "category": category_title(bank, m.category),
-                    "mastery": m.mastery,
-                    "questions": m.questions,
-                    "attempts": m.attempts,
-                }
-                for m in mastery
-            ]
-        )
-        chart = (
-            alt.Chart(mframe)
-            .mark_bar()
-            .encode(
-                x=alt.X("mastery:Q", scale=alt.Scale(domain=[0, 10])),
-                y=alt.Y("category:N", sort="-x", title=None),
-                color=alt.Color("mastery:Q", scale=alt.Scale(domain=[0, 10], scheme="redyellowgreen"), legend=None),
-                tooltip=["category", "mastery", "questions", "attempts"],
-            )
-            .properties(height=max(120, 28 * len(mframe)))
-        )
-        st.altair_chart(chart, width="stretch")
-    with right:
-        st.subheader("Key points missed most often")
-        missed = history.most_missed(10)
-        if not missed:
-            st.caption("No key point missed yet.")
-        else:
-            st.dataframe(
-                [
-                    {
-                        "key point": m.text,
-                        "weight": m.weight,
-                        "missed": f"{m.missed} of {m.seen}",
-                        "question": bank.get(m.question_id).prompt if m.question_id in bank.pack_of else m.question_id,
-                    }
-                    for m in missed
-                ],
-                hide_index=True,
-                key="missed_table",
-            )
 
+def most_missed(history: History, bank: Corpus) -> None:
+    st.subheader("Key points missed most often")
+    missed = history.most_missed(10)
+    if not missed:
+        st.caption("No key point missed yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "key point": m.text,
+                "weight": m.weight,
+                "missed": f"{m.missed} of {m.seen}",
+                "question": bank.get(m.question_id).prompt if m.question_id in bank.pack_of else m.question_id,
+            }
+            for m in missed
+        ],
+        hide_index=True,
+        key="missed_table",
+    )
+
+
+def review_queue(queue: Sequence[ReviewItem], bank: Corpus, now: float) -> None:
+    """The questions due for review, each with a button that opens it on the Practice page."""
     st.subheader("Review queue")
     boxes = ", ".join(f"box {i + 1}: {d:g} d" for i, d in enumerate(LEITNER_DAYS))
     st.caption(
@@ -168,13 +168,16 @@ def main() -> None:
                 "Review now",
                 key=f"review-{q.id}",
                 type="primary" if item.is_due(now) else "secondary",
-                on_click=_review,
-                args=(q.id,),
+                on_click=open_in_practice,
+                args=(q.id, "review"),
             ):
                 st.switch_page(PRACTICE_PAGE)
     if len(queue) > REVIEW_SHOWN:
         st.caption(f"…and {len(queue) - REVIEW_SHOWN} more.")
 
+
+def recent_answers(history: History) -> None:
+    """The last 200 answers in a table, and the whole history to download."""
     with st.expander("Recent answers and exports"):
         recent = history.attempts(limit=200)
         st.dataframe(
@@ -200,6 +203,28 @@ def main() -> None:
         cols[1].download_button(
             "All attempts (CSV)", lambda: attempts_csv(history.attempts()), "history.csv", "text/csv"
         )
+
+
+def main() -> None:
+    bank = corpus()
+    history = runtime().history
+    st.title("Progress")
+    points = history.score_history()
+    if not points:
+        st.info("No attempts yet: answer a question on the Practice page or run a mock interview.")
+        return
+    now = time.time()
+    queue = history.review_queue()
+    summary(history, bank, len(points), sum(item.is_due(now) for item in queue))
+    scores_over_time(points, bank)
+    delivery_over_time(history)
+    left, right = st.columns(2)
+    with left:
+        mastery_by_category(history, bank)
+    with right:
+        most_missed(history, bank)
+    review_queue(queue, bank, now)
+    recent_answers(history)
 
 
 main()

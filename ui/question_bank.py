@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator import SimulatorError
-from simulator.bank import accepted_suffixes, add_pack, preview_import
-from simulator.corpus import Question
-from simulator.interview import QuestionFilter, search, select
-from ui.common import (
-    PRACTICE_PAGE,
-    bullets,
-    category_title,
-    corpus,
-    md_escape,
-    plural,
-    question_badges,
-    reload_runtime,
-    runtime,
-    wait_ready,
-    warm_up_last,
-)
+from simulator import Question, SimulatorError
+from simulator.bank.uploads import ACCEPTED_SUFFIXES, YAML_SUFFIXES, ImportPreview, add_pack, preview_import
+from simulator.sessions import search, select
+from ui.navigation import PRACTICE_PAGE, open_in_practice
+from ui.runtime import corpus, reload_runtime, runtime, wait_ready, warm_up_last
+from ui.text import bullets, md_escape, plural
+from ui.widgets import WEIGHT_TAGS, question_badges, question_filter
 
 SEARCH_RESULTS = 25
 PREVIEW = "_import_preview"  # (upload id, bank id) -> the preview of that upload, or why it failed
-
-
-def _practise(qid: str) -> None:
-    st.session_state["_practice_target"] = (qid, "practice")
 
 
 def _details(q: Question) -> None:
@@ -42,14 +28,17 @@ def _details(q: Question) -> None:
         st.markdown(md_escape(q.reference_answer))
         st.markdown("**Key points**")
         for k in q.key_points:
-            tag = ":red[**must**]" if k.weight == "must" else ":orange[nice]"
-            st.markdown(f"{tag} {md_escape(k.text)}")
+            st.markdown(f"{WEIGHT_TAGS[k.weight]} {md_escape(k.text)}")
         bullets("Follow-ups", q.follow_ups)
         if q.tags:
             st.caption(md_escape("Tags: " + ", ".join(q.tags)))
         bullets("Sources", q.sources)
         if st.button(
-            "Practise this question", type="primary", key="practise_selected", on_click=_practise, args=(q.id,)
+            "Practise this question",
+            type="primary",
+            key="practise_selected",
+            on_click=open_in_practice,
+            args=(q.id, "practice"),
         ):
             st.switch_page(PRACTICE_PAGE)
 
@@ -63,16 +52,7 @@ def browse() -> None:
         f"{plural(n_categories, 'category', 'categories')}."
     )
     query = st.text_input("Search by meaning", key="bank_query", placeholder="e.g. rolling back a bad model release")
-    cats = sorted({q.category for q in bank.questions})
-    cols = st.columns(4)
-    flt = QuestionFilter(
-        categories=tuple(
-            cols[0].multiselect("Category", cats, format_func=lambda c: category_title(bank, c), key="bank_category")
-        ),
-        difficulties=tuple(cols[1].multiselect("Difficulty", ["easy", "medium", "hard"], key="bank_difficulty")),
-        kinds=tuple(cols[2].multiselect("Kind", ["concept", "scenario", "design", "behavioral"], key="bank_kind")),
-        packs=tuple(cols[3].multiselect("Pack", [p.pack for p in bank.packs], key="bank_pack")),
-    )
+    flt = question_filter(bank, "bank", places=st.columns(4))
     if query and query.strip():
         engine = wait_ready()
         ranked = search(engine.store, bank, query, flt, n=SEARCH_RESULTS)
@@ -86,7 +66,7 @@ def browse() -> None:
         {
             **({"match": f"{match[q.id]:.0%}"} if match else {}),
             "question": q.prompt,
-            "category": category_title(bank, q.category),
+            "category": bank.category_title(q.category),
             "difficulty": q.difficulty,
             "kind": q.kind,
             "pack": bank.pack_of.get(q.id, ""),
@@ -97,7 +77,7 @@ def browse() -> None:
     event = st.dataframe(
         rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="bank_table", height=360
     )
-    selected = event.selection.rows if event is not None else []  # type: ignore[union-attr]
+    selected = event.selection.rows if event is not None else []
     if selected and selected[0] < len(questions):
         _details(questions[selected[0]])
 
@@ -108,7 +88,7 @@ def importer() -> None:
     st.caption(f"Upload {kinds}. It is validated first; nothing is added until you confirm.")
     upload = st.file_uploader(
         "Pack file",
-        type=[s.lstrip(".") for s in accepted_suffixes()],
+        type=[s.lstrip(".") for s in ACCEPTED_SUFFIXES],
         key=f"pack_upload_{st.session_state.get('_upload_round', 0)}",  # a new key empties the uploader
         max_upload_size=5,
     )
@@ -122,8 +102,9 @@ def importer() -> None:
     cache_key = (upload.file_id, id(bank))
     cached = st.session_state.get(PREVIEW)
     if cached is None or cached[0] != cache_key:
+        result: ImportPreview | str
         try:
-            engine = wait_ready() if not upload.name.lower().endswith((".yaml", ".yml")) else rt.engine
+            engine = wait_ready() if not upload.name.lower().endswith(YAML_SUFFIXES) else rt.engine
             result = preview_import(
                 upload.name, upload.getvalue(), bank, settings.corpus_dir, settings.home / "tmp", engine.embedder
             )

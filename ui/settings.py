@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from simulator import Settings
 from simulator.config import LLMSettings
-from ui.common import corpus, llm_settings, md_escape, plural, runtime, secret
+from ui.runtime import corpus, llm_settings, runtime, secret, use_llm
+from ui.text import md_escape, plural
 
 EMBEDDING = "Embedding judge (offline)"
 LLM = "LLM judge (OpenAI-compatible server)"
 CONFIRM = "_confirm_reset"
 
 
-def _key_source() -> tuple[str | None, str]:
-    """The API key and where it came from; the key itself is never shown or stored."""
-    if key := secret("OPENAI_API_KEY"):
-        return key, "from st.secrets (OPENAI_API_KEY)"
-    if key := os.environ.get("OPENAI_API_KEY"):
-        return key, "from the environment (OPENAI_API_KEY)"
-    return None, "none set: fine for a local server; otherwise set OPENAI_API_KEY or add it to st.secrets"
+def _defaults() -> LLMSettings:
+    """The LLM judge st.secrets set up, else the environment's (`Settings.llm` resolves which wins)."""
+    return Settings().llm(
+        base_url=secret("OPENAI_BASE_URL"), model=secret("SIM_LLM_MODEL"), api_key=secret("OPENAI_API_KEY")
+    )
+
+
+def _key_source() -> str:
+    """Where the API key comes from; the key itself is never shown or stored."""
+    if secret("OPENAI_API_KEY"):
+        return "from st.secrets (OPENAI_API_KEY)"
+    if Settings().api_key:
+        return "from the environment (OPENAI_API_KEY)"
+    return "none set: fine for a local server; otherwise set OPENAI_API_KEY or add it to st.secrets"
 
 
 def _test_connection(llm: LLMSettings) -> tuple[bool, str]:
@@ -54,34 +60,26 @@ def judge_section() -> None:
     )
     if mode == EMBEDDING:
         if current is not None:
-            st.session_state.pop("_llm", None)
+            use_llm(None)
             st.rerun()
         st.caption("Grading is offline: no request leaves this machine.")
         return
-    settings = Settings()
-    key, source = _key_source()
+    defaults = _defaults()
+    shown = current or defaults
     with st.form("llm_form"):
-        base_url = st.text_input(
-            "Base URL",
-            value=(current.base_url if current else None) or secret("OPENAI_BASE_URL") or settings.llm_base_url or "",
-            placeholder="http://127.0.0.1:8088/v1",
-        )
-        model = st.text_input(
-            "Model",
-            value=(current.model if current else None) or secret("SIM_LLM_MODEL") or settings.llm_model or "",
-            placeholder="gpt-4o-mini, llama3.1:8b, …",
-        )
-        st.caption(md_escape(f"API key: {source}."))
+        base_url = st.text_input("Base URL", value=shown.base_url or "", placeholder="http://127.0.0.1:8088/v1")
+        model = st.text_input("Model", value=shown.model or "", placeholder="gpt-4o-mini, llama3.1:8b, …")
+        st.caption(md_escape(f"API key: {_key_source()}."))
         cols = st.columns(2)
         save = cols[0].form_submit_button("Use this judge", type="primary")
         test = cols[1].form_submit_button("Test connection")
     if save or test:
-        llm = settings.llm(base_url=base_url.strip() or None, model=model.strip() or None, api_key=key)
+        llm = Settings().llm(base_url=base_url.strip() or None, model=model.strip() or None, api_key=defaults.api_key)
         if not llm.configured:
             st.error("Set both a base URL and a model.")
             return
         if save:
-            st.session_state["_llm"] = llm  # memory only: the key is never written anywhere
+            use_llm(llm)
             st.success(md_escape(f"Answers are now graded by {llm.model}; the embedding judge is the fallback."))
         if test:
             with st.spinner("Asking the server…"):

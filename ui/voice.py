@@ -1,8 +1,8 @@
 """Spoken answers on the Practice and Mock interview pages: record, transcribe into the answer box
 (editable), then grade as typed; delivery metrics beside the judgement.
 
-Thin on purpose: `simulator.speech` checks and transcribes the recording, `simulator.delivery`
-measures it. The recording lives in the browser session only, unless the person keeps it.
+Thin on purpose: `simulator.speech` checks and transcribes the recording and measures its delivery.
+The recording lives in the browser session only, unless the person keeps it.
 """
 
 from __future__ import annotations
@@ -12,11 +12,21 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from simulator import Settings, SimulatorError
-from simulator.corpus import Corpus, Question
-from simulator.delivery import TYPED_WPM, Delivery, JobTerms, analyse_spoken, analyse_typed
-from simulator.speech import Transcriber, Transcript, keep_recording, transcriber
-from ui.common import corpus, md_escape, runtime, secret, widget_key
+from simulator import Corpus, Question, Settings, SimulatorError
+from simulator.speech import (
+    TYPED_WPM,
+    Delivery,
+    JobTerms,
+    Transcriber,
+    Transcript,
+    analyse_spoken,
+    analyse_typed,
+    keep_recording,
+    transcriber,
+)
+from ui.runtime import corpus, runtime, secret
+from ui.text import md_escape
+from ui.widgets import widget_key
 
 SPOKEN = "_voice_spoken"  # answer key -> Spoken: what the last recording for that answer gave
 KEEP = "voice_keep"

@@ -20,9 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT, subprocess_env
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
-from tests.e2e.test_browser import IDLE
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, IDLE
+from tests.helpers import ROOT, free_port, subprocess_env
 
 BARE_LOAD = (
     "from simulator.embeddings import model_path; from sentence_transformers import SentenceTransformer; "

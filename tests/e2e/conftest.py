@@ -7,30 +7,19 @@ is the seed pack alone, so a cold start indexes 12 questions rather than the who
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
-from ..conftest import ROOT, subprocess_env
+from ..helpers import ROOT, copy_corpus, free_port, subprocess_env
+from .helpers import CHROMIUM, CHROMIUM_ARGS, Browser, Server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Where screenshots go: docs/ when SIM_E2E_SCREENSHOTS=docs (`make screenshots`), else a temp dir.
 SCREENSHOTS = os.environ.get("SIM_E2E_SCREENSHOTS")
 # The whole bank instead of the seed pack (for screenshots); indexed before the server starts.
@@ -39,40 +28,22 @@ FULL_BANK = os.environ.get("SIM_E2E_FULL_BANK") == "1"
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    home: Path
-    corpus: Path
-    log: Path
-    spawned_at: float
-    healthy_at: float
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def log_tail(self, n: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("e2e")
-    home, corpus = base / "sim-home", base / "corpus"
-    if FULL_BANK:
-        corpus = ROOT / "corpus"
-    else:
-        corpus.mkdir()
-        for name in ("mlops-seed.yaml", "categories.yaml"):
-            shutil.copy(ROOT / "corpus" / name, corpus / name)
+    home = base / "sim-home"
+    corpus = ROOT / "corpus" if FULL_BANK else copy_corpus(base / "corpus")
     port = free_port()
     log = base / "streamlit.log"
     env = subprocess_env(SIM_HOME=str(home), SIM_CORPUS=str(corpus))
-    for key in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SIM_LLM_MODEL", "SIM_CHROMA_URL"):
+    for key in (
+        "OPENAI_BASE_URL",
+        "OPENAI_API_KEY",
+        "SIM_LLM_MODEL",
+        "SIM_CHROMA_URL",
+        "SIM_STT_BASE_URL",
+        "SIM_STT_MODEL",
+    ):
         env.pop(key, None)
     if FULL_BANK:
         subprocess.run([sys.executable, "-m", "simulator", "ingest"], env=env, check=True, capture_output=True)
@@ -104,23 +75,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-@dataclass
-class Browser:
-    context: object
-    requests: list[str]
-
-    def outside_requests(self) -> list[str]:
-        """Requests to anything but this machine (data: and blob: URLs never leave it)."""
-        out = []
-        for url in self.requests:
-            parsed = urlparse(url)
-            if parsed.scheme in ("data", "blob", "about"):
-                continue
-            if parsed.hostname not in ("127.0.0.1", "localhost"):
-                out.append(url)
-        return out
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from simulator.corpus import Corpus
+from simulator.bank import Corpus
 
-from ..conftest import ROOT
-from .conftest import Browser, Server
+from ..helpers import ROOT
+from .helpers import Browser, Server, answer_box, idle, score_of
 
 pytestmark = pytest.mark.e2e
 
@@ -21,29 +21,6 @@ QUESTION = "seed-data-vs-concept-drift"
 LADDERS = {r["question_id"]: r for r in yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())}
 # Markup that must stay text: an image and a link to an address no test machine serves.
 INJECTION = " <img src=http://203.0.113.9/x.png> ![x](http://203.0.113.9/y.png) [here](http://203.0.113.9/z)"
-IDLE = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
-    && document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]') === null;
-}"""
-
-
-def idle(page: Any, timeout: float = 90_000) -> None:
-    """Wait until Streamlit says the script is not running (its own marker, not a sleep)."""
-    page.wait_for_function(IDLE, timeout=timeout)
-
-
-def score_of(page: Any, nth: int = -1) -> float:
-    """The score shown by the nth 'Score' metric."""
-    metrics = page.locator('[data-testid="stMetric"]').filter(has_text="Score")
-    text = metrics.nth(nth if nth >= 0 else metrics.count() - 1).locator('[data-testid="stMetricValue"]').inner_text()
-    match = re.search(r"(\d+(?:\.\d+)?)\s*/\s*10", text)
-    assert match, text
-    return float(match.group(1))
-
-
-def answer_box(page: Any) -> Any:
-    return page.get_by_label("Your answer", exact=True)
 
 
 def test_practice_mock_interview_and_progress(server: Server, browser: Browser, shots: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from ..test_speech import word_error_rate
-from .conftest import CHROMIUM, CHROMIUM_ARGS, Server
-from .test_browser import answer_box, idle, score_of
+from ..helpers import MAX_WER, need_tool, say, word_error_rate
+from .helpers import CHROMIUM, CHROMIUM_ARGS, Server, answer_box, idle, score_of
 
 pytestmark = pytest.mark.e2e
 
@@ -25,20 +23,12 @@ SPOKEN = (
 TAIL_S = 2.0  # silence after the answer: the fake microphone loops the file, and the loop restarts quietly
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed: apt-get install espeak-ng sox (CI does this in .ci/run)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     """The answer spoken by espeak-ng, as 48 kHz mono 16-bit PCM (what Chromium's fake device reads)."""
     base = tmp_path_factory.mktemp("voice-e2e")
-    raw, wav = base / "raw.wav", base / "answer.wav"
-    subprocess.run([_tool("espeak-ng"), "-v", "en-us", "-s", "155", "-w", str(raw), SPOKEN], check=True)
-    sox = _tool("sox")
+    raw, wav = say(SPOKEN, base / "raw.wav"), base / "answer.wav"
+    sox = need_tool("sox")
     subprocess.run([sox, raw, "-r", "48000", "-b", "16", "-c", "1", wav, "pad", "0.3", str(TAIL_S)], check=True)
     seconds = float(subprocess.run([sox, "--i", "-D", wav], check=True, capture_output=True, text=True).stdout)
     return wav, seconds
@@ -102,7 +92,7 @@ def test_spoken_answer_is_transcribed_edited_and_graded(
     page.get_by_text(re.compile(r"^Transcribed \d+ s of speech")).wait_for(timeout=120_000)
     idle(page)
     transcript = answer_box(page).input_value()
-    assert word_error_rate(SPOKEN, transcript) <= 0.3, transcript
+    assert word_error_rate(SPOKEN, transcript) <= MAX_WER, transcript
 
     # The transcript is editable before grading: fix a word as a person would.
     answer_box(page).fill(transcript + " Then we switch over.")

@@ -2,55 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from simulator.bank import MAX_PACK_BYTES, accepted_suffixes, add_pack, dump_pack, importers_available, preview_import
-from simulator.corpus import Corpus, load_pack
+from simulator.bank import Corpus, load_pack
+from simulator.bank.files import dump_pack
+from simulator.bank.uploads import MAX_PACK_BYTES, add_pack, preview_import
 from simulator.errors import PackError
 
-from .conftest import ROOT
-
-NEW_PACK = {
-    "pack": "platform-extra",
-    "title": "Platform extras",
-    "questions": [
-        {
-            "id": "extra-feature-flags",
-            "prompt": "How would you use feature flags to release a new model safely?",
-            "kind": "concept",
-            "category": "deployment",
-            "difficulty": "medium",
-            "reference_answer": (
-                "A feature flag routes a chosen share of requests to the new model without a redeploy. "
-                "You start with internal users, watch latency, errors and business metrics, then raise the "
-                "share step by step. If a metric degrades you switch the flag off and traffic returns to the "
-                "old model at once. Flags also let you target segments, such as one region, and they keep "
-                "the release decision separate from the deployment itself."
-            ),
-            "key_points": [
-                {"text": "A flag routes a share of requests to the new model without a redeploy", "weight": "must"},
-                {"text": "Switching the flag off returns traffic to the old model at once", "weight": "must"},
-                {"text": "Flags can target segments such as one region", "weight": "nice"},
-            ],
-            "follow_ups": ["How would you clean up old flags?"],
-            "tags": ["feature-flags", "release"],
-            "sources": ["Martin Fowler, Feature Toggles (2017)"],
-        }
-    ],
-}
+from .helpers import NEW_PACK, ROOT, copy_corpus
 
 
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "corpus"
-    path.mkdir()
-    for name in ("mlops-seed.yaml", "categories.yaml"):
-        shutil.copy(ROOT / "corpus" / name, path / name)
-    return path
+    return copy_corpus(tmp_path / "corpus")
 
 
 def _yaml(data: object) -> bytes:
@@ -107,12 +74,6 @@ def test_files_that_are_not_packs_get_one_plain_sentence(
     assert sorted(p.name for p in corpus_dir.iterdir()) == ["categories.yaml", "mlops-seed.yaml"]
 
 
-def test_markdown_and_csv_are_offered_only_with_the_importers() -> None:
-    offered = accepted_suffixes()
-    assert ".yaml" in offered
-    assert (".md" in offered) == importers_available() == (".csv" in offered)
-
-
 def test_dump_pack_round_trips(tmp_path: Path) -> None:
     pack = load_pack(ROOT / "corpus" / "mlops-seed.yaml")
     path = tmp_path / "again.yaml"
@@ -120,7 +81,6 @@ def test_dump_pack_round_trips(tmp_path: Path) -> None:
     assert load_pack(path) == pack
 
 
-@pytest.mark.skipif(not importers_available(), reason="the importers are not installed")
 def test_a_csv_sheet_is_imported_through_the_importers(corpus_dir: Path, sim_home: Path) -> None:
     sheet = (
         "question,answer,category\n"

@@ -9,24 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from simulator.cli import app
 from simulator.embeddings import MiniLMEmbedder
 
-from .conftest import ROOT, subprocess_env
+from .helpers import ROOT, invoke, subprocess_env
 
-runner = CliRunner()
 QID = "seed-shadow-deployment"
 GOOD = (
     "The new model gets a copy of live production traffic, but its predictions are only logged and "
     "never returned to users. We compare them with the live model before promoting it."
 )
-
-
-def invoke(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_grade_json_contract(seed_only: Path) -> None:

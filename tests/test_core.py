@@ -11,7 +11,7 @@ import pytest
 from simulator import Settings
 from simulator.text import clean, split_sentences
 
-from .conftest import netguard, subprocess_env
+from .helpers import netguard, subprocess_env
 
 
 def test_core_does_not_import_streamlit() -> None:

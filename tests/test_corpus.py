@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.corpus import Corpus, load_categories, load_pack, pack_files
+from simulator.bank import Corpus, load_pack
+from simulator.bank.files import load_categories, pack_files
 from simulator.errors import PackError
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 CORPUS = ROOT / "corpus"
 

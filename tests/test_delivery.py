@@ -6,19 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.corpus import Corpus, KeyPoint, Question
-from simulator.delivery import (
-    LONG_PAUSE_S,
-    TYPED_WPM,
-    Delivery,
-    JobTerms,
-    analyse_spoken,
-    analyse_typed,
-)
-from simulator.speech import Transcript, Word
+from simulator.bank import Corpus, KeyPoint, Question
+from simulator.speech import TYPED_WPM, Delivery, JobTerms, Transcript, Word, analyse_spoken, analyse_typed
+from simulator.speech.delivery import LONG_PAUSE_S
 from simulator.text import words
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def timed(*items: str | float, step: float = 0.3) -> Transcript:

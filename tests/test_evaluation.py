@@ -10,28 +10,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from simulator import Engine
-from simulator.cli import app
+from simulator.bank import adhoc_question
 from simulator.embeddings import MiniLMEmbedder
-from simulator.evaluation import (
+from simulator.evaluation.agreement import (
     Row,
     baseline_cosine,
     evaluate,
     metrics,
     pearson,
-    ranks,
     read_rows,
     spearman,
 )
-from simulator.grading import EmbeddingJudge, adhoc_question
+from simulator.grading import EmbeddingJudge
 from simulator.grading.calibration import Calibration, load_calibration
-from simulator.grading.embedding import WEAK_MAX
+from simulator.grading.scoring import WEAK_MAX
 
-from .conftest import ASAG
-
-runner = CliRunner()
+from .helpers import ASAG, invoke
 
 CANARY_Q = "What is a canary release?"
 CANARY_REF = (
@@ -76,18 +72,14 @@ def write_csv(path: Path, rows: list[tuple[str, str, str, float]], ids: bool = T
     return path
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 # Metrics on inputs whose answers are known by hand -----------------------------------------------
 
 
 def test_pearson_spearman_rmse_on_known_input() -> None:
     assert pearson([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) == pytest.approx(0.8)  # cov 8 / sqrt(10 * 10)
     assert math.isnan(pearson([1, 1, 1], [1, 2, 3]))
-    assert list(ranks([10, 20, 20, 30])) == [1, 2.5, 2.5, 4]
+    # Ties share their average rank: [10, 20, 20, 30] ranks as [1, 2.5, 2.5, 4], whose r with [1, 2, 3, 4] is sqrt(0.9).
+    assert spearman([10, 20, 20, 30], [1, 2, 3, 4]) == pytest.approx(math.sqrt(0.9))
     assert spearman([1, 2, 3, 4], [1, 4, 9, 16]) == pytest.approx(1.0)  # monotone, not linear
     m = metrics([10, 8, 6, 4, 9, 1], [5, 4, 3, 1, 4, 2], ["a", "a", "a", "a", "b", "b"])
     # Predictions are score / 2 = [5, 4, 3, 2, 4.5, 0.5]: errors 0, 0, 0, 1, 0.5, -1.5.
@@ -150,7 +142,7 @@ def test_eval_json_matches_the_product_row_by_row(tmp_path: Path, embedder: Mini
 
     # The same figures from the product's own ad-hoc grading, one answer at a time.
     engine = Engine(embedder=embedder)
-    scores = np.array([engine.grade_adhoc(q, r, a).score for q, r, a, _ in TINY])
+    scores = np.array([engine.grade(adhoc_question(q, r), a).score for q, r, a, _ in TINY])
     gold = np.array([g for *_, g in TINY])
     assert report["pearson"] == pytest.approx(float(np.corrcoef(scores / 2, gold)[0, 1]), abs=1e-6)
     assert report["rmse"] == pytest.approx(float(np.sqrt(np.mean((scores / 2 - gold) ** 2))), abs=1e-6)
@@ -177,21 +169,22 @@ def test_batch_grading_equals_one_at_a_time(embedder: MiniLMEmbedder) -> None:
 
 def test_short_reference_and_non_answers_on_an_adhoc_question(embedder: MiniLMEmbedder) -> None:
     engine = Engine(embedder=embedder)
-    quiz = ("How are arrays passed to functions in C++?", "By reference.")
-    right = engine.grade_adhoc(*quiz, "They are passed by reference, as a pointer to the first element.")
+    quiz = adhoc_question("How are arrays passed to functions in C++?", "By reference.")
+    canary = adhoc_question(CANARY_Q, CANARY_REF)
+    right = engine.grade(quiz, "They are passed by reference, as a pointer to the first element.")
     assert right.valid and right.score >= 7
     # Against a two-word reference two words can be the whole answer; one word stays weak everywhere.
-    assert engine.grade_adhoc(*quiz, "by reference").ceiling is None
-    assert engine.grade_adhoc(*quiz, "reference").score <= WEAK_MAX
-    one_word = engine.grade_adhoc(CANARY_Q, CANARY_REF, "canary")
+    assert engine.grade(quiz, "by reference").ceiling is None
+    assert engine.grade(quiz, "reference").score <= WEAK_MAX
+    one_word = engine.grade(canary, "canary")
     assert one_word.valid and one_word.ceiling is not None and one_word.score <= one_word.ceiling <= WEAK_MAX
-    assert not engine.grade_adhoc(*quiz, "not answered").valid
+    assert not engine.grade(quiz, "not answered").valid
     for off_topic in (
         "The weather was lovely and we went to the beach for a picnic with friends.",
         "Kubernetes schedules containers onto nodes and restarts pods that crash.",
     ):
-        assert engine.grade_adhoc(CANARY_Q, CANARY_REF, off_topic).score <= WEAK_MAX
-    assert engine.grade_adhoc(CANARY_Q, CANARY_REF, "asdkjh qwpoeiru zmxncbv lkjasdf").score == 0
+        assert engine.grade(canary, off_topic).score <= WEAK_MAX
+    assert engine.grade(canary, "asdkjh qwpoeiru zmxncbv lkjasdf").score == 0
 
 
 def test_fit_writes_a_calibration_the_product_loads(tmp_path: Path, embedder: MiniLMEmbedder) -> None:

@@ -10,13 +10,12 @@ import pytest
 import yaml
 
 from simulator import Engine
-from simulator.corpus import Corpus
+from simulator.bank import Corpus
 from simulator.errors import InputError
-from simulator.evidence import LabelledQuestion, measure, read_labelled, tally
-from simulator.grading.judgement import Judgement, KeyPointResult
+from simulator.evaluation.points import LabelledQuestion, measure, read_labelled, tally
+from simulator.grading import Judgement, KeyPointResult
 
-from .conftest import ROOT
-from .test_cli import invoke
+from .helpers import ROOT, invoke
 
 POINTS = ROOT / "tests" / "data" / "points"
 SEED_QID = "seed-shadow-deployment"
@@ -101,7 +100,7 @@ def test_broken_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 def test_a_point_in_one_clause_of_a_long_sentence_is_hit_by_its_words(engine: Engine) -> None:
     answer = "Copy live requests to the new model, log its predictions but never return them to users."
-    points = {r.text: r for r in engine.grade(SEED_QID, answer).key_points}
+    points = {r.text: r for r in engine.grade(engine.question(SEED_QID), answer).key_points}
     traffic = points["The new model receives a copy of live production traffic"]
     assert traffic.hit and traffic.evidence == answer
 

@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simulator import Engine
-from simulator.corpus import load_categories, load_pack
+from simulator.bank import load_pack
+from simulator.bank.files import load_categories
+from simulator.bank.importers import import_file
 from simulator.errors import SimulatorError
-from simulator.importers import import_file
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 QID = "seed-shadow-deployment"
 FUZZ = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -45,7 +46,7 @@ INJECTIONS = [
 @example("Модель получает копию трафика, но её ответы не показываются пользователям.")
 @example("x" * 1_000_000)
 def test_grading_never_crashes_and_stays_in_range(engine: Engine, answer: str) -> None:
-    j = engine.grade(QID, answer)
+    j = engine.grade(engine.question(QID), answer)
     assert 0.0 <= j.score <= 10.0
     assert j.valid or (j.score == 0.0 and j.reason)
 
@@ -59,7 +60,7 @@ def test_appending_an_injection_never_raises_the_score(engine: Engine, answer: s
         "partial": "The new model sees production traffic next to the old one, and we compare the results.",
         "wrong": "Shadow deployment means deploying at night and switching every user at once.",
     }[answer]
-    assert engine.grade(QID, f"{text} {injection}").score <= engine.grade(QID, text).score
+    assert engine.grade(q, f"{text} {injection}").score <= engine.grade(q, text).score
 
 
 @FUZZ
@@ -68,11 +69,11 @@ def test_case_and_spacing_do_not_change_the_score(engine: Engine, data: st.DataO
     q = data.draw(st.sampled_from(engine.corpus.questions[:40]))
     text = q.reference_answer
     variant = data.draw(st.sampled_from([text.upper(), text.lower(), "  " + re.sub(" ", "   ", text) + "\t "]))
-    assert engine.grade(q.id, variant).score == pytest.approx(engine.grade(q.id, text).score, abs=0.3)
+    assert engine.grade(q, variant).score == pytest.approx(engine.grade(q, text).score, abs=0.3)
 
 
 def test_every_reference_answer_scores_high_against_itself(engine: Engine) -> None:
-    low = {q.id: j.score for q in engine.corpus.questions if (j := engine.grade(q.id, q.reference_answer)).score < 7}
+    low = {q.id: j.score for q in engine.corpus.questions if (j := engine.grade(q, q.reference_answer)).score < 7}
     assert not low, f"reference answers graded below 7: {low}"
 
 

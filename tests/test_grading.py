@@ -5,21 +5,25 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from simulator import Engine
-from simulator.grading import adhoc_question
-from simulator.grading.embedding import PARTIAL_MAX, WEAK_MAX
-from simulator.grading.judgement import band_for
+from simulator import AdhocQuestion, Engine, Question, adhoc_question
+from simulator.grading import band_for
+from simulator.grading.scoring import PARTIAL_MAX, WEAK_MAX
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 LADDERS = yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())
 QID = "seed-shadow-deployment"
-CANARY_Q = "What is a canary release?"
-CANARY_REF = (
+CANARY = adhoc_question(
+    "What is a canary release?",
     "A canary release sends a small share of live traffic to the new model version while the rest stays on the "
     "old one. Metrics for both are compared, and the share grows only while the canary stays healthy; otherwise "
-    "traffic is rolled back."
+    "traffic is rolled back.",
 )
+
+
+@pytest.fixture
+def shadow(engine: Engine) -> Question:
+    return engine.question(QID)
 
 
 @pytest.mark.parametrize(
@@ -37,8 +41,8 @@ CANARY_REF = (
         ("\ufffd\ufffd\x01\ufffdPNG\r\n\x1a\n", "binary data"),
     ],
 )
-def test_gate_refuses_non_answers(engine: Engine, answer: str, reason: str) -> None:
-    j = engine.grade(QID, answer)
+def test_gate_refuses_non_answers(engine: Engine, shadow: Question, answer: str, reason: str) -> None:
+    j = engine.grade(shadow, answer)
     assert not j.valid
     assert j.score == 0.0 and j.band == "invalid"
     assert reason in (j.reason or "")
@@ -46,18 +50,18 @@ def test_gate_refuses_non_answers(engine: Engine, answer: str, reason: str) -> N
 
 
 @pytest.mark.parametrize("answer", ["shadow", "logged predictions", "mirror production traffic"])
-def test_short_answer_is_graded_but_weak_at_best(engine: Engine, answer: str) -> None:
-    j = engine.grade(QID, answer)
+def test_short_answer_is_graded_but_weak_at_best(engine: Engine, shadow: Question, answer: str) -> None:
+    j = engine.grade(shadow, answer)
     assert j.valid and j.band == "weak"
     assert j.ceiling is not None and 0.0 <= j.score <= j.ceiling <= WEAK_MAX
     assert any("Too short for this question" in note for note in j.feedback)
 
 
-def test_short_words_off_the_reference_score_near_nothing(engine: Engine) -> None:
+def test_short_words_off_the_reference_score_near_nothing(engine: Engine, shadow: Question) -> None:
     """ "yes" or "ok" pass the text checks, and their ceiling falls with how little of them is on the reference."""
-    on = engine.grade(QID, "mirror production traffic")
+    on = engine.grade(shadow, "mirror production traffic")
     for answer in ("yes", "ok", "it depends"):
-        j = engine.grade_adhoc(CANARY_Q, CANARY_REF, answer)
+        j = engine.grade(CANARY, answer)
         assert j.valid and j.ceiling is not None and j.score <= 2.0, (answer, j.score)
         assert j.score < on.score
 
@@ -70,62 +74,64 @@ def test_short_words_off_the_reference_score_near_nothing(engine: Engine) -> Non
         "Hello there, how are you? Good question.",
     ],
 )
-def test_sentences_that_say_nothing_are_no_answer(engine: Engine, answer: str) -> None:
-    for j in (engine.grade(QID, answer), engine.grade_adhoc(CANARY_Q, CANARY_REF, answer)):
+def test_sentences_that_say_nothing_are_no_answer(engine: Engine, shadow: Question, answer: str) -> None:
+    for j in (engine.grade(shadow, answer), engine.grade(CANARY, answer)):
         assert not j.valid and j.score == 0.0 and "No answer given" in (j.reason or "")
 
 
-def test_a_filler_sentence_neither_helps_nor_hurts(engine: Engine) -> None:
+def test_a_filler_sentence_neither_helps_nor_hurts(engine: Engine, shadow: Question) -> None:
     answer = LADDERS[1]["partial"]
-    alone, padded = engine.grade(QID, answer), engine.grade(QID, f"Good question. {answer} I hope that helps.")
+    alone, padded = engine.grade(shadow, answer), engine.grade(shadow, f"Good question. {answer} I hope that helps.")
     assert padded.valid and padded.score == pytest.approx(alone.score, abs=0.3)
 
 
 def test_a_short_reference_accepts_a_short_answer(engine: Engine) -> None:
     """A quiz reference of a few words is answered in full by a few words: no ceiling then."""
-    quiz = ("Where does a C++ program begin to execute?", "At the main function.")
-    j = engine.grade_adhoc(*quiz, "the main function")
+    quiz = adhoc_question("Where does a C++ program begin to execute?", "At the main function.")
+    j = engine.grade(quiz, "the main function")
     assert j.valid and j.ceiling is None and j.score > WEAK_MAX
     # ... but one word is weak at best even there: similarity cannot tell "one" from "unlimited".
-    one = engine.grade_adhoc(*quiz, "main")
+    one = engine.grade(quiz, "main")
     assert one.valid and one.ceiling is not None and one.score <= WEAK_MAX
-    assert engine.grade_adhoc(*quiz, "In the main function, which the runtime calls first.").score > WEAK_MAX
+    assert engine.grade(quiz, "In the main function, which the runtime calls first.").score > WEAK_MAX
 
 
 def test_a_line_where_a_paragraph_is_needed_is_partial_at_most(engine: Engine) -> None:
     """Four words meet the minimum, but not a 170-word reference: "good" for them would flatter."""
-    question = engine.question("deployment-canary-vs-blue-green")
-    prompt, reference = "What is a canary release?", question.reference_answer
-    brief = engine.grade_adhoc(prompt, reference, "small share of traffic")
+    reference = engine.question("deployment-canary-vs-blue-green").reference_answer
+    canary = adhoc_question("What is a canary release?", reference)
+    brief = engine.grade(canary, "small share of traffic")
     assert brief.valid and brief.ceiling == PARTIAL_MAX and brief.band == "partial"
     assert any(note.startswith("Brief for this question (4 words") for note in brief.feedback)
-    full = engine.grade_adhoc(prompt, reference, " ".join(question.reference_answer.split()[:40]) + ".")
+    full = engine.grade(canary, " ".join(reference.split()[:40]) + ".")
     assert full.ceiling is None and full.score > PARTIAL_MAX
 
 
-def test_off_topic_answer_is_gated(engine: Engine) -> None:
-    j = engine.grade(QID, LADDERS[1]["off_topic"])
+def test_off_topic_answer_is_gated(engine: Engine, shadow: Question) -> None:
+    j = engine.grade(shadow, LADDERS[1]["off_topic"])
     assert not j.valid and "Off-topic" in (j.reason or "")
     assert j.score == 0.0
 
 
 @pytest.mark.parametrize("ladder", LADDERS, ids=[ladder["question_id"] for ladder in LADDERS])
 def test_ladder_ranks_in_order(engine: Engine, ladder: dict[str, str]) -> None:
-    qid = ladder["question_id"]
-    scores = {rung: engine.grade(qid, ladder[rung]).score for rung in ("excellent", "partial", "wrong", "off_topic")}
-    scores["empty"] = engine.grade(qid, "").score
+    question = engine.question(ladder["question_id"])
+    scores = {
+        rung: engine.grade(question, ladder[rung]).score for rung in ("excellent", "partial", "wrong", "off_topic")
+    }
+    scores["empty"] = engine.grade(question, "").score
     assert scores["excellent"] > scores["partial"] > scores["wrong"] > scores["off_topic"] == scores["empty"] == 0
     assert scores["excellent"] >= 7.0, scores
     assert scores["wrong"] < 5.0, scores
 
 
-def test_evidence_names_the_sentence_that_hit(engine: Engine) -> None:
+def test_evidence_names_the_sentence_that_hit(engine: Engine, shadow: Question) -> None:
     answer = (
         "We deployed the new recommender in shadow mode last year. "
         "The new model got a copy of all live production traffic. "
         "Its predictions were logged for analysis and never returned to users."
     )
-    j = engine.grade(QID, answer)
+    j = engine.grade(shadow, answer)
     assert j.valid
     hits = {k.text: k for k in j.key_points if k.hit}
     traffic = next(k for t, k in hits.items() if "copy of live" in t)
@@ -137,37 +143,35 @@ def test_evidence_names_the_sentence_that_hit(engine: Engine) -> None:
     assert j.judge == "embedding" and "MiniLM" in j.model and j.provenance == "embedding judge, offline"
 
 
-def test_a_point_stated_inside_a_long_sentence_is_hit_by_that_sentence(engine: Engine) -> None:
+def test_a_point_stated_inside_a_long_sentence_is_hit_by_that_sentence(engine: Engine, shadow: Question) -> None:
     sentence = (
         "In a shadow deployment the new model gets a copy of live production traffic but its predictions are only "
         "logged and never returned to users, so we can compare it with the live model without risk."
     )
-    j = engine.grade(QID, sentence)
+    j = engine.grade(shadow, sentence)
     logged = next(k for k in j.key_points if "never returned to users" in k.text)
     # The sentence vector is far from this point (three points in one sentence); its words are not.
     assert logged.similarity < 0.55 <= 0.75 <= logged.word_match
     assert logged.hit and logged.evidence == sentence and logged.evidence_index == 0
-    wrong = engine.grade(QID, LADDERS[1]["wrong"])
+    wrong = engine.grade(shadow, LADDERS[1]["wrong"])
     assert not any(k.hit for k in wrong.key_points if k.similarity < 0.55), "words alone never hit a wrong answer"
 
 
-def test_must_points_outweigh_nice_points(engine: Engine) -> None:
-    q = engine.question(QID)
-    must = [k.text for k in q.key_points if k.weight == "must"]
-    nice = [k.text for k in q.key_points if k.weight == "nice"]
+def test_must_points_outweigh_nice_points(engine: Engine, shadow: Question) -> None:
+    must = [k.text for k in shadow.key_points if k.weight == "must"]
+    nice = [k.text for k in shadow.key_points if k.weight == "nice"]
     # Same number of sentences, same style: one answer states the must-haves, the other the nice-to-haves.
     n = min(len(must), len(nice))
-    j_must = engine.grade(QID, ". ".join(must[:n]) + ".")
-    j_nice = engine.grade(QID, ". ".join(nice[:n]) + ".")
+    j_must = engine.grade(shadow, ". ".join(must[:n]) + ".")
+    j_nice = engine.grade(shadow, ". ".join(nice[:n]) + ".")
     assert j_must.features["kp_hit"] > j_nice.features["kp_hit"]
 
 
-def test_reference_scores_high_and_case_does_not_matter(engine: Engine) -> None:
-    q = engine.question(QID)
-    j = engine.grade(QID, q.reference_answer)
+def test_reference_scores_high_and_case_does_not_matter(engine: Engine, shadow: Question) -> None:
+    j = engine.grade(shadow, shadow.reference_answer)
     assert j.valid and j.score >= 8.0 and j.band == "excellent"
     assert all(k.hit for k in j.key_points if k.weight == "must")
-    lower = engine.grade(QID, "  " + q.reference_answer.lower().replace(" ", "  ") + "\n")
+    lower = engine.grade(shadow, "  " + shadow.reference_answer.lower().replace(" ", "  ") + "\n")
     assert abs(lower.score - j.score) <= 0.5
 
 
@@ -179,24 +183,30 @@ def test_adhoc_question_derives_key_points_from_reference(engine: Engine) -> Non
     )
     q = adhoc_question("What is a canary release?", reference)
     assert [k.text for k in q.key_points] == [
-        "A canary release sends a small share of traffic to the new version first.",
-        "Error rates and latency are compared with the stable version.",
-        "If the canary is healthy, traffic is increased step by step.",
+        "A canary release sends a small share of traffic to the new version first",
+        "Error rates and latency are compared with the stable version",
+        "If the canary is healthy, traffic is increased step by step",
     ]
-    good = engine.grade_adhoc(
-        "What is a canary release?",
-        reference,
+    assert isinstance(q, AdhocQuestion) and not q.in_bank and not q.authored_points
+    good = engine.grade(
+        q,
         "We route about five percent of requests to "
         "the new version, compare its error rate and latency with the stable one, and then "
         "ramp the traffic up gradually if it stays healthy.",
     )
-    bad = engine.grade_adhoc(
-        "What is a canary release?",
-        reference,
-        "A canary is a small yellow bird that miners took underground to detect dangerous gas.",
-    )
+    bad = engine.grade(q, "A canary is a small yellow bird that miners took underground to detect dangerous gas.")
     assert good.valid and good.score > bad.score
     assert good.question_id == "adhoc"
+
+
+def test_adhoc_key_points_given_are_authored(engine: Engine) -> None:
+    q = adhoc_question(CANARY.prompt, CANARY.reference_answer, ["A small share of live traffic goes to the new model"])
+    assert [(k.text, k.weight) for k in q.key_points] == [
+        ("A small share of live traffic goes to the new model", "must")
+    ]
+    assert q.authored_points and not q.in_bank
+    j = engine.grade(q, "We send a small share of the live traffic to the new model and compare its metrics.")
+    assert j.valid and [k.hit for k in j.key_points] == [True]
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from simulator.corpus import Question, load_pack
+from simulator.bank import Question, load_pack
 from simulator.errors import ConfigError
-from simulator.grading import Judgement, KeyPointResult, band_for
 from simulator.history import DAY, LEITNER_DAYS, History, attempts_csv, attempts_json
 
-from .conftest import ROOT
+from .helpers import ROOT, FakeEngine, judged
 
 SEED = {q.id: q for q in load_pack(ROOT / "corpus" / "mlops-seed.yaml").questions}
 DRIFT = SEED["seed-data-vs-concept-drift"]
@@ -29,34 +28,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def judged(question: Question, hits: set[int], score: float | None = None, valid: bool = True) -> Judgement:
-    """A judgement as the embedding judge would make it, with the given key points hit."""
-    results = [
-        KeyPointResult(
-            text=k.text,
-            weight=k.weight,
-            hit=i in hits,
-            similarity=0.8 if i in hits else 0.3,
-            evidence=f"sentence {i}" if i in hits else None,
-            evidence_index=0 if i in hits else None,
-        )
-        for i, k in enumerate(question.key_points)
-    ]
-    score = round(10 * len(hits) / len(question.key_points), 1) if score is None else score
-    return Judgement(
-        question_id=question.id,
-        valid=valid,
-        reason=None if valid else "The answer is empty.",
-        score=score if valid else 0.0,
-        band=band_for(score, valid),
-        key_points=results if valid else [],
-        missed=[r.text for r in results if not r.hit and r.weight == "must"],
-        sentences=["sentence 0"],
-        model="test",
-        grader_version="test",
-    )
 
 
 def all_hit(q: Question) -> set[int]:
@@ -223,13 +194,13 @@ def test_an_unwritable_history_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: History) -> None:
-    from simulator.delivery import analyse_typed
-    from simulator.interview import answer_question
+    from simulator.sessions import answer_question
+    from simulator.speech import analyse_typed
 
     typed = analyse_typed("Um, I think shadow mode, like, basically copies traffic to the new model.")
     assert typed.filler_count >= 2 and typed.hedge_count >= 1
     attempt = answer_question(
-        lambda qid, text: judged(SHADOW, {0}),
+        FakeEngine(),
         history,
         SHADOW,
         "answer",

@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from simulator.bank import load_pack
+from simulator.bank.files import load_categories
+from simulator.bank.importers import clean_heading, import_file
+from simulator.bank.validation import validate
 from simulator.cli import app
-from simulator.corpus import load_categories, load_pack
 from simulator.embeddings import MiniLMEmbedder
 from simulator.errors import PackError
-from simulator.importers import clean_heading, import_file
-from simulator.validation import validate
 
-from .conftest import ROOT, SEED
+from .helpers import ROOT, SEED
 
 CATEGORIES = load_categories(ROOT / "corpus")
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"seed sheet not found at {SEED}")
@@ -48,7 +49,7 @@ def test_seed_sheet_imports_every_item_with_clean_headings(embedder: MiniLMEmbed
     assert {q.category for q in qs if "DVC over" in q.prompt} == {"data-versioning"}
 
     # It validates on its own (against the bank it would be flagged as duplicating the seed pack).
-    from simulator.importers import write_pack
+    from simulator.bank.importers import write_pack
 
     out = write_pack(pack, tmp_path / "out" / "seed.yaml")
     alone = tmp_path / "alone"

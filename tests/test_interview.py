@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,41 +14,29 @@ from typing import Any
 import pytest
 
 from simulator import Engine, Settings
+from simulator.bank import Corpus
 from simulator.config import LLMSettings
-from simulator.corpus import Corpus
 from simulator.embeddings import MiniLMEmbedder
-from simulator.grading import Judgement
 from simulator.history import History
-from simulator.interview import (
-    MAX_JOB_CHUNKS,
+from simulator.sessions import (
     QuestionFilter,
-    accepts_llm,
     answer_question,
     format_duration,
-    grader,
-    job_chunks,
-    plan_questions,
     rank_for_job,
     search,
     select,
-    speaking_estimate,
     start_mock,
     surprise,
 )
+from simulator.sessions.mock import plan_questions
+from simulator.sessions.selection import MAX_JOB_CHUNKS, job_chunks
 
-from .conftest import ROOT
-from .test_history import judged
-
-SEED_FILES = ("mlops-seed.yaml", "categories.yaml")
-SEED = {q.id: q for q in Corpus.load(ROOT / "corpus" / "mlops-seed.yaml").questions}
+from .helpers import FakeEngine, copy_corpus
 
 
 @pytest.fixture(scope="module")
 def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seed-corpus")
-    for name in SEED_FILES:
-        shutil.copy(ROOT / "corpus" / name, path / name)
-    return path
+    return copy_corpus(tmp_path_factory.mktemp("seed-corpus"))
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +58,7 @@ def history(sim_home: Path) -> History:
     return History(sim_home / "history.sqlite3")
 
 
-def test_speaking_time_is_about_130_words_a_minute() -> None:
-    est = speaking_estimate(" ".join(["word"] * 130))
-    assert (est.words, est.seconds) == (130, 60.0)
-    assert str(speaking_estimate("one")) == "1 word · about 0 s spoken"
-    assert speaking_estimate("").words == 0
+def test_durations_read_as_minutes_and_seconds() -> None:
     assert [format_duration(s) for s in (0, 45, 60, 130)] == ["0 s", "45 s", "1 min", "2 min 10 s"]
 
 
@@ -169,35 +152,20 @@ def test_a_job_description_brings_its_topics_first(seed_engine: Engine) -> None:
     assert hits[0].question.id == "seed-shadow-deployment"
 
 
-class FakeEngine:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, Any]] = []
-
-    def grade(self, question_id: str, answer: str, llm: LLMSettings | None = None) -> Judgement:
-        self.calls.append((question_id, answer, llm))
-        return judged(SEED[question_id], {0}) if answer else judged(SEED[question_id], set(), valid=False)
-
-
-class OldEngine:
-    def grade(self, question_id: str, answer: str) -> Judgement:
-        return judged(SEED[question_id], {0})
-
-
-def test_llm_settings_reach_the_engine_only_when_it_takes_them_and_they_are_complete() -> None:
+def test_llm_settings_reach_the_engine_with_the_answer(history: History, bank: Corpus) -> None:
     llm = LLMSettings(base_url="http://127.0.0.1:9/v1", model="m", api_key="sk-x")
     engine = FakeEngine()
-    grader(engine, llm)("seed-shadow-deployment", "a")
-    grader(engine, LLMSettings(base_url="http://127.0.0.1:9/v1"))("seed-shadow-deployment", "a")
-    grader(engine, None)("seed-shadow-deployment", "a")
-    assert [c[2] for c in engine.calls] == [llm, None, None]
-    assert accepts_llm(engine) and not accepts_llm(OldEngine())
-    assert grader(OldEngine(), llm)("seed-shadow-deployment", "a").valid  # an engine without the LLM judge
+    q = bank.get("seed-shadow-deployment")
+    answer_question(engine, history, q, "a", llm, session_id="web-1")
+    interview = start_mock(bank, 1, 60)
+    interview.submit(engine, history, bank, "b", llm)
+    assert engine.calls == [(q.id, "a", llm), (interview.slots[0].question_id, "b", llm)]
 
 
 def test_answer_question_grades_then_records(history: History, bank: Corpus) -> None:
     engine = FakeEngine()
     q = bank.get("seed-shadow-deployment")
-    attempt = answer_question(engine.grade, history, q, "my answer", session_id="web-1", answer_seconds=12.0)
+    attempt = answer_question(engine, history, q, "my answer", session_id="web-1", answer_seconds=12.0)
     assert engine.calls == [(q.id, "my answer", None)]
     assert history.get(attempt.id) == attempt
 
@@ -209,18 +177,18 @@ def test_mock_interview_runs_to_a_report(history: History, bank: Corpus) -> None
     assert interview.remaining(0.0) == 60.0  # the clock has not started
     interview.start_current(1000.0)
     assert interview.remaining(1030.0) == 30.0 and not interview.expired(1030.0)
-    first = interview.submit(engine.grade, history, bank, "answer one", now=1030.0)
+    first = interview.submit(engine, history, bank, "answer one", now=1030.0)
     assert first is not None and first.mode == "mock" and first.session_id == interview.id
     assert (first.answer_seconds, first.time_limit, first.timed_out) == (30.0, 60, False)
 
     interview.start_current(2000.0)
     assert interview.expired(2061.0)
-    late = interview.submit(engine.grade, history, bank, "typed so far", now=2061.0)
+    late = interview.submit(engine, history, bank, "typed so far", now=2061.0)
     assert late is not None and late.timed_out and late.answer_seconds == 60.0
     assert not interview.finished
     interview.stop()
     assert interview.finished and interview.current is None
-    assert interview.submit(engine.grade, history, bank, "too late", now=3000.0) is None
+    assert interview.submit(engine, history, bank, "too late", now=3000.0) is None
 
     report = interview.report(bank)
     assert [r.answered for r in report.rows] == [True, True, False]
@@ -234,8 +202,8 @@ def test_report_exports(history: History, bank: Corpus) -> None:
     engine = FakeEngine()
     interview = start_mock(bank, 2, 90, QuestionFilter(categories=("tooling", "debugging")), random.Random(5))
     tricky = "```\n# not a heading\n``` <script>x</script> | pipe"
-    interview.submit(engine.grade, history, bank, tricky, now=None)
-    interview.submit(engine.grade, history, bank, "", now=None)
+    interview.submit(engine, history, bank, tricky)
+    interview.submit(engine, history, bank, "")
     report = interview.report(bank)
     assert report.strongest is not None and report.weakest is not None
     assert report.strongest.score >= report.weakest.score
@@ -257,12 +225,12 @@ def test_report_exports(history: History, bank: Corpus) -> None:
 def test_without_a_difference_there_is_no_weakest_category(history: History, bank: Corpus) -> None:
     interview = start_mock(bank, 2, 60, QuestionFilter(categories=("tooling",)), random.Random(1))
     for _ in interview.slots:
-        interview.submit(FakeEngine().grade, history, bank, "answer")
+        interview.submit(FakeEngine(), history, bank, "answer")
     report = interview.report(bank)
     assert report.strongest is not None and report.weakest is None  # one category
     tied = start_mock(bank, 2, 60, QuestionFilter(kinds=("scenario",)), random.Random(1))
     for _ in tied.slots:
-        tied.submit(lambda qid, answer: judged(SEED[qid], {0}, score=5.0), history, bank, "answer")
+        tied.submit(FakeEngine(score=5.0), history, bank, "answer")
     report = tied.report(bank)
     assert len(report.categories) == 2 and report.weakest is None  # two categories, same score
 
@@ -273,6 +241,6 @@ def test_start_mock_needs_a_question() -> None:
 
 
 def test_the_session_modules_do_not_import_streamlit() -> None:
-    code = "import simulator.history, simulator.interview, simulator.bank, sys; print('streamlit' in sys.modules)"
+    code = "import simulator.history, simulator.sessions, simulator.bank, sys; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

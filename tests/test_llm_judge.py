@@ -32,7 +32,6 @@ from simulator.cli import app
 from simulator.config import LLMSettings
 from simulator.errors import ConfigError
 from simulator.grading import Judgement
-from simulator.grading.embedding import WEAK_MAX
 from simulator.grading.llm import (
     DISAGREEMENT,
     MAX_DROP,
@@ -41,12 +40,18 @@ from simulator.grading.llm import (
     check_connection,
     combine,
     coverage,
-    evidence_bound,
-    make_client,
     model_warning,
 )
+from simulator.grading.scoring import WEAK_MAX
+from simulator.openai_client import make_client
 
-from .conftest import ROOT, subprocess_env
+from .helpers import ROOT, subprocess_env
+
+
+def evidence_bound(evidence: Judgement) -> float:
+    """The highest final score an LLM can produce for an answer with this embedding judgement."""
+    return combine(evidence.score, 10.0, coverage(evidence), evidence.ceiling) if evidence.valid else 0.0
+
 
 KEY = "sk-test-LEAKCHECK-7f3a9c1e5b2d4f60"
 QID = "seed-shadow-deployment"
@@ -466,14 +471,14 @@ def test_over_long_text_is_clamped_not_rejected(engine: Engine, tmp_path: Path) 
 def test_connection_refused_on_a_real_closed_port(engine: Engine, tmp_path: Path) -> None:
     settings = LLMSettings(base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", api_key=KEY)
     started = time.perf_counter()
-    judgement = engine.grade(QID, GOOD, llm=settings)
+    judgement = engine.grade(engine.question(QID), GOOD, llm=settings)
     assert judgement.judge == "embedding"
     assert judgement.fallback_reason and "cannot connect to 127.0.0.1" in judgement.fallback_reason
     assert time.perf_counter() - started < 10
 
 
 def test_bad_base_url_falls_back(engine: Engine) -> None:
-    judgement = engine.grade(QID, GOOD, llm=LLMSettings(base_url="localhost:8088", model="m"))
+    judgement = engine.grade(engine.question(QID), GOOD, llm=LLMSettings(base_url="localhost:8088", model="m"))
     assert judgement.fallback_reason == "LLM unavailable: the base URL must start with http:// or https://."
 
 
@@ -518,7 +523,7 @@ def test_key_never_appears_in_reprs_or_errors(tmp_path: Path) -> None:
 
 
 def test_unconfigured_llm_grades_with_embeddings_only(engine: Engine) -> None:
-    judgement = engine.grade(QID, GOOD, llm=LLMSettings())
+    judgement = engine.grade(engine.question(QID), GOOD, llm=LLMSettings())
     assert judgement.judge == "embedding" and judgement.fallback_reason is None
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL"):
         engine.test_connection(LLMSettings())

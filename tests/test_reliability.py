@@ -16,11 +16,11 @@ from filelock import FileLock
 
 from simulator import Engine, Settings
 from simulator import engine as engine_module
-from simulator.corpus import Corpus, load_pack
+from simulator.bank import Corpus, load_pack
 from simulator.embeddings import MiniLMEmbedder, default_embedder
 from simulator.errors import StoreError
 
-from .conftest import ROOT, subprocess_env
+from .helpers import ROOT, subprocess_env
 
 SEED = ROOT / "corpus" / "mlops-seed.yaml"
 QID = "seed-shadow-deployment"
@@ -44,7 +44,7 @@ def test_corrupted_store_is_moved_aside_and_rebuilt(sim_home: Path, embedder: Mi
     assert report.embedded == 12
     assert engine.notices and "rebuilt from the question bank" in engine.notices[0]
     assert list(sim_home.glob("chroma.broken-*")), "the unreadable store is kept for inspection"
-    assert engine.grade(QID, engine.question(QID).reference_answer).score >= 8
+    assert engine.grade(engine.question(QID), engine.question(QID).reference_answer).score >= 8
 
 
 def test_deleted_store_is_rebuilt_on_next_start(sim_home: Path, embedder: MiniLMEmbedder) -> None:
@@ -126,9 +126,11 @@ def test_sigkill_during_ingest_leaves_a_store_the_next_run_completes(sim_home: P
 
 def test_twenty_threads_grade_at_once_with_one_model(engine: Engine) -> None:
     answers = [engine.question(QID).reference_answer, "Shadow mode copies live traffic to the new model and logs it."]
-    expected = {a: engine.grade(QID, a).score for a in answers}
+    expected = {a: engine.grade(engine.question(QID), a).score for a in answers}
     with ThreadPoolExecutor(max_workers=20) as pool:
-        results = list(pool.map(lambda i: (answers[i % 2], engine.grade(QID, answers[i % 2])), range(60)))
+        results = list(
+            pool.map(lambda i: (answers[i % 2], engine.grade(engine.question(QID), answers[i % 2])), range(60))
+        )
     assert all(j.score == expected[a] for a, j in results)
     from sentence_transformers import SentenceTransformer
 
@@ -138,14 +140,14 @@ def test_twenty_threads_grade_at_once_with_one_model(engine: Engine) -> None:
 
 def test_twenty_threads_grade_and_write_history_without_losing_an_attempt(engine: Engine, sim_home: Path) -> None:
     from simulator.history import History
-    from simulator.interview import answer_question
+    from simulator.sessions import answer_question
 
     history = History(sim_home / "history.sqlite3")
     question = engine.question(QID)
 
     def one(i: int) -> int:
         text = f"Attempt {i}: the new model receives a copy of live traffic and its predictions are only logged."
-        return answer_question(engine.grade, history, question, text, session_id=f"tab-{i % 20}").id
+        return answer_question(engine, history, question, text, session_id=f"tab-{i % 20}").id
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         ids = list(pool.map(one, range(100)))

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.corpus import Corpus
+from simulator.bank import Corpus, Rubric, load_rubrics
+from simulator.bank.files import load_rubric
 from simulator.errors import PackError
-from simulator.rubrics import Rubric, load_rubric, load_rubrics
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 RUBRICS = ROOT / "rubrics"
 FILES = sorted(RUBRICS.glob("*.yaml"))
@@ -60,8 +60,8 @@ def _valid() -> dict:
         (lambda d: d.update(extra="x"), "field extra"),
         (lambda d: d["criteria"][0].update(weight=0.9), "add up to 1.0"),
         (lambda d: d["criteria"][1]["levels"].pop(4), "levels must be exactly"),
-        (lambda d: d["criteria"][2].pop("description"), "criteria[depth].description"),
-        (lambda d: d["criteria"][3].update(id="Bad Id"), "criteria[Bad Id].id"),
+        (lambda d: d["criteria"][2].pop("description"), "criterion depth field description"),
+        (lambda d: d["criteria"][3].update(id="Bad Id"), "criterion Bad Id field id"),
         (lambda d: d.update(kind="quiz"), "field kind"),
         (lambda d: d.update(scale={"min": 4, "max": 0}), "must be above min"),
     ],
@@ -79,8 +79,10 @@ def test_broken_rubric_names_file_and_field(tmp_path: Path, mutate: Callable[[di
 def test_broken_yaml_and_missing_dir_say_what_to_do(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: concept\ncriteria: [\n")
-    with pytest.raises(PackError, match="fix the syntax"):
+    with pytest.raises(PackError) as err:
         load_rubric(bad)
+    message = str(err.value)
+    assert message.startswith(f"{bad}: line 3 broken YAML (") and message.endswith("; fix the syntax.")
     with pytest.raises(PackError, match="SIM_RUBRICS"):
         load_rubrics(tmp_path / "nowhere")
 

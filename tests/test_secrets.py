@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from simulator import Settings
 from simulator.history import History, attempts_csv, attempts_json
-from simulator.interview import accepts_llm, grader, start_mock
+from simulator.sessions import start_mock
 
-from .conftest import ROOT, subprocess_env
+from .helpers import ROOT, subprocess_env
 
 KEY = f"sk-test-LEAKCHECK-{uuid.uuid4().hex}"
 QID = "seed-data-vs-concept-drift"
@@ -50,8 +50,6 @@ def leaky_env(tmp_path: Path, sim_home: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_the_key_appears_nowhere(leaky_env: Path) -> None:
     from simulator import Engine
 
-    if not accepts_llm(Engine.__new__(Engine)):
-        pytest.fail("the engine takes no LLM settings: the LLM judge is missing")
     seen: list[str] = []
 
     # The app: practice with the LLM judge configured from the environment.
@@ -71,7 +69,7 @@ def test_the_key_appears_nowhere(leaky_env: Path) -> None:
     engine = Engine()
     history = History(Settings().history_path)
     mock = start_mock(engine.corpus, 1, 30)
-    mock.submit(grader(engine, Settings().llm()), history, engine.corpus, ANSWER)
+    mock.submit(engine, history, engine.corpus, ANSWER, Settings().llm())
     report = mock.report(engine.corpus).to_markdown()
     seen += [report, attempts_json(history.attempts()), attempts_csv(history.attempts())]
 

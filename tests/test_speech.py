@@ -20,19 +20,17 @@ from simulator.cli import app
 from simulator.config import LLMSettings, Settings
 from simulator.errors import ModelError
 from simulator.speech import (
-    MAX_SECONDS,
     AudioError,
     OpenAITranscriber,
     Transcriber,
     Transcript,
     WhisperTranscriber,
-    default_transcriber,
     keep_recording,
     load_audio,
-    model_dir,
     transcriber,
-    verify_model,
 )
+from simulator.speech.audio import MAX_SECONDS
+from simulator.speech.transcribe import default_transcriber, model_dir, verify_model
 
 ANSWERS = {
     "shadow": "In a shadow deployment the new model receives a copy of live production traffic, but its predictions "
@@ -136,7 +134,7 @@ def test_spoken_answers_are_transcribed(
 @pytest.mark.slow
 def test_fillers_and_a_long_pause_survive_transcription(whisper: WhisperTranscriber, voice: Path) -> None:
     """Whisper drops "um" unless prompted to keep it; the 3 s silence shows up between word timestamps."""
-    from simulator.delivery import analyse_spoken
+    from simulator.speech import analyse_spoken
 
     first = say("We retrain the model every week.", voice / "first.wav", speed=160)
     second = say("Um, the pipeline runs in Airflow, and, like, it checks for drift.", voice / "second.wav", speed=160)

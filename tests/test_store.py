@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from simulator import Engine, Settings
-from simulator.corpus import Corpus, load_pack
+from simulator.bank import Corpus, load_pack
 from simulator.embeddings import MiniLMEmbedder
 from simulator.store import COLLECTION, ReferenceStore, open_client
 
-from .conftest import ROOT, subprocess_env
+from .helpers import ROOT, subprocess_env
 
 SEED = ROOT / "corpus" / "mlops-seed.yaml"
 
@@ -71,14 +71,16 @@ def test_collection_is_rebuilt_when_the_embedding_model_changes(embedder: MiniLM
 
 
 def test_stored_vectors_match_fresh_embedding(engine: Engine) -> None:
-    from simulator.grading.embedding import embed_reference
+    from simulator.embeddings import holistic
+    from simulator.store import reference_texts
 
     q = engine.question("seed-shadow-deployment")
     stored = engine.store.reference_vectors(q)
-    fresh = embed_reference(engine.embedder, q)
+    sentences, points = reference_texts(q)
+    fresh = engine.embedder.embed_batch(sentences + points)
     assert stored is not None
-    assert np.allclose(stored.reference, fresh.reference, atol=1e-5)
-    assert np.allclose(stored.key_points, fresh.key_points, atol=1e-5)
+    assert np.allclose(stored.reference, holistic(fresh[: len(sentences)]), atol=1e-5)
+    assert np.allclose(stored.key_points, fresh[len(sentences) :], atol=1e-5)
 
 
 def test_semantic_search_over_questions(engine: Engine) -> None:
@@ -130,6 +132,6 @@ def test_grading_through_a_chroma_server(chroma_server: str, embedder: MiniLMEmb
     assert engine.ingest().embedded == 12
     assert COLLECTION in [c.name for c in engine.store.client.list_collections()]
     q = engine.question("seed-shadow-deployment")
-    j = engine.grade(q.id, q.reference_answer)
+    j = engine.grade(q, q.reference_answer)
     assert j.valid and j.score >= 8
     assert not (tmp_path / "client-home" / "chroma").exists(), "server mode writes no local store"

@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from simulator.grading.llm import (
     DISAGREEMENT,
     MAX_DROP,
     MAX_LIFT,
+    READ_TIMEOUT,
     LLMJudge,
     check_connection,
     combine,
@@ -45,12 +45,13 @@ from simulator.grading.llm import (
 from simulator.grading.scoring import WEAK_MAX
 from simulator.openai_client import make_client
 
-from .helpers import ROOT, subprocess_env
+from .helpers import ROOT, free_port, subprocess_env
 
 
 def evidence_bound(evidence: Judgement) -> float:
-    """The highest final score an LLM can produce for an answer with this embedding judgement."""
-    return combine(evidence.score, 10.0, coverage(evidence), evidence.ceiling) if evidence.valid else 0.0
+    """The highest final score an LLM can produce for an answer with this embedding judgement (0 for a
+    gated one: score 0, no key points)."""
+    return combine(evidence.score, 10.0, coverage(evidence), evidence.ceiling)
 
 
 KEY = "sk-test-LEAKCHECK-7f3a9c1e5b2d4f60"
@@ -480,6 +481,8 @@ def test_connection_refused_on_a_real_closed_port(engine: Engine, tmp_path: Path
 def test_bad_base_url_falls_back(engine: Engine) -> None:
     judgement = engine.grade(engine.question(QID), GOOD, llm=LLMSettings(base_url="localhost:8088", model="m"))
     assert judgement.fallback_reason == "LLM unavailable: the base URL must start with http:// or https://."
+    with pytest.raises(ConfigError, match="must start with http"):
+        make_client(LLMSettings(base_url="localhost:8088", model="m"), READ_TIMEOUT)
 
 
 # --- cache, key hygiene, settings ---------------------------------------------------------------
@@ -523,8 +526,10 @@ def test_key_never_appears_in_reprs_or_errors(tmp_path: Path) -> None:
 
 
 def test_unconfigured_llm_grades_with_embeddings_only(engine: Engine) -> None:
-    judgement = engine.grade(engine.question(QID), GOOD, llm=LLMSettings())
-    assert judgement.judge == "embedding" and judgement.fallback_reason is None
+    # Settings without a model (or without a server) are not a configured LLM: no call, no fallback.
+    for llm in (LLMSettings(), LLMSettings(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key=KEY), None):
+        judgement = engine.grade(engine.question(QID), GOOD, llm=llm)
+        assert judgement.judge == "embedding" and judgement.fallback_reason is None
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL"):
         engine.test_connection(LLMSettings())
 
@@ -536,9 +541,8 @@ def test_model_warning_names_the_tiny_model() -> None:
 
 
 def test_cli_llm_judge_without_a_server_exits_zero_with_a_reason(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    seed_only: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seed_corpus(tmp_path, monkeypatch)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     url = f"http://127.0.0.1:{free_port()}/v1"
     result = CliRunner().invoke(
@@ -555,20 +559,6 @@ def test_cli_llm_judge_without_a_server_exits_zero_with_a_reason(
 
 # ---------------------------------------------------------------------------------------------
 # The real server: llama.cpp's llama-server with SmolLM2-135M.
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def seed_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("mlops-seed.yaml", "categories.yaml"):
-        (corpus / name).write_text((ROOT / "corpus" / name).read_text())
-    monkeypatch.setenv("SIM_CORPUS", str(corpus))
 
 
 def prepare_server() -> tuple[str, str]:
@@ -698,7 +688,9 @@ def test_killing_the_server_mid_request_falls_back_cleanly(
     sent = threading.Event()
     settings = LLMSettings(base_url=server.url, model="SmolLM2-135M-Instruct", api_key=KEY)
     http = httpx2.Client(event_hooks={"request": [lambda request: sent.set()]})
-    judge = LLMJudge(engine.judge, settings, engine.rubrics, client=make_client(settings, http_client=http))
+    judge = LLMJudge(
+        engine.judge, settings, engine.rubrics, client=make_client(settings, READ_TIMEOUT, http_client=http)
+    )
     result: list[Judgement] = []
     worker = threading.Thread(target=lambda: result.append(judge.judge(engine.question(QID), GOOD)))
     try:
@@ -717,11 +709,10 @@ def test_killing_the_server_mid_request_falls_back_cleanly(
 
 @pytest.mark.slow
 def test_check_connection_and_cli_against_the_real_server(
-    engine: Engine, llama_server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    seed_only: Path, llama_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     message = check_connection(LLMSettings(base_url=llama_server.url, model="SmolLM2-135M-Instruct", api_key=KEY))
     assert message.startswith("Connected: SmolLM2-135M-Instruct") and "poor" in message
-    seed_corpus(tmp_path, monkeypatch)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     result = CliRunner().invoke(
         app,

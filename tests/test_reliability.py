@@ -20,7 +20,7 @@ from simulator.bank import Corpus, load_pack
 from simulator.embeddings import MiniLMEmbedder, default_embedder
 from simulator.errors import StoreError
 
-from .helpers import ROOT, subprocess_env
+from .helpers import ROOT, copy_corpus, subprocess_env
 
 SEED = ROOT / "corpus" / "mlops-seed.yaml"
 QID = "seed-shadow-deployment"
@@ -44,7 +44,8 @@ def test_corrupted_store_is_moved_aside_and_rebuilt(sim_home: Path, embedder: Mi
     assert report.embedded == 12
     assert engine.notices and "rebuilt from the question bank" in engine.notices[0]
     assert list(sim_home.glob("chroma.broken-*")), "the unreadable store is kept for inspection"
-    assert engine.grade(engine.question(QID), engine.question(QID).reference_answer).score >= 8
+    question = engine.question(QID)
+    assert engine.grade(question, question.reference_answer).score >= 8
 
 
 def test_deleted_store_is_rebuilt_on_next_start(sim_home: Path, embedder: MiniLMEmbedder) -> None:
@@ -67,15 +68,6 @@ def test_a_held_ingest_lock_gives_a_clear_refusal(
         seed_engine(sim_home, embedder).ingest()
 
 
-def _corpus_dir(tmp_path: Path, *packs: str) -> Path:
-    """A snapshot of some packs, so the test does not depend on the whole bank."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("categories.yaml", *packs):
-        (corpus / name).write_text((ROOT / "corpus" / name).read_text())
-    return corpus
-
-
 def test_processes_starting_together_all_find_the_home_writable(tmp_path: Path) -> None:
     # Each check writes a probe of its own: with one shared probe name, one process deleted
     # another's probe and was told its home was not writable (seen in CI).
@@ -86,7 +78,7 @@ def test_processes_starting_together_all_find_the_home_writable(tmp_path: Path) 
 
 
 def test_two_processes_ingesting_one_home_take_turns(sim_home: Path, tmp_path: Path) -> None:
-    env = subprocess_env(SIM_HOME=str(sim_home), SIM_CORPUS=str(_corpus_dir(tmp_path, "mlops-seed.yaml")))
+    env = subprocess_env(SIM_HOME=str(sim_home), SIM_CORPUS=str(copy_corpus(tmp_path / "corpus")))
     cmd = [sys.executable, "-m", "simulator", "ingest"]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
     outs = [p.communicate(timeout=300) for p in procs]
@@ -97,7 +89,7 @@ def test_two_processes_ingesting_one_home_take_turns(sim_home: Path, tmp_path: P
 
 def test_sigkill_during_ingest_leaves_a_store_the_next_run_completes(sim_home: Path, tmp_path: Path) -> None:
     # Three packs: more than one embedding batch, so the kill lands mid-ingest.
-    corpus_dir = _corpus_dir(tmp_path, "mlops-seed.yaml", "deployment.yaml", "monitoring.yaml")
+    corpus_dir = copy_corpus(tmp_path / "corpus", "mlops-seed.yaml", "deployment.yaml", "monitoring.yaml")
     env = subprocess_env(SIM_HOME=str(sim_home), SIM_CORPUS=str(corpus_dir))
     proc = subprocess.Popen(
         [sys.executable, "-m", "simulator", "ingest"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -125,12 +117,11 @@ def test_sigkill_during_ingest_leaves_a_store_the_next_run_completes(sim_home: P
 
 
 def test_twenty_threads_grade_at_once_with_one_model(engine: Engine) -> None:
-    answers = [engine.question(QID).reference_answer, "Shadow mode copies live traffic to the new model and logs it."]
-    expected = {a: engine.grade(engine.question(QID), a).score for a in answers}
+    question = engine.question(QID)
+    answers = [question.reference_answer, "Shadow mode copies live traffic to the new model and logs it."]
+    expected = {a: engine.grade(question, a).score for a in answers}
     with ThreadPoolExecutor(max_workers=20) as pool:
-        results = list(
-            pool.map(lambda i: (answers[i % 2], engine.grade(engine.question(QID), answers[i % 2])), range(60))
-        )
+        results = list(pool.map(lambda i: (answers[i % 2], engine.grade(question, answers[i % 2])), range(60)))
     assert all(j.score == expected[a] for a, j in results)
     from sentence_transformers import SentenceTransformer
 

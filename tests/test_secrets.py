@@ -7,8 +7,6 @@ Then SIM_HOME, the CLI's output, the exports and the rendered page are searched 
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -21,28 +19,18 @@ from simulator import Settings
 from simulator.history import History, attempts_csv, attempts_json
 from simulator.sessions import start_mock
 
-from .helpers import ROOT, subprocess_env
+from .helpers import ROOT, copy_corpus, free_port, subprocess_env
 
 KEY = f"sk-test-LEAKCHECK-{uuid.uuid4().hex}"
 QID = "seed-data-vs-concept-drift"
 ANSWER = "Data drift is a change in the input distribution P(x); concept drift changes P(y|x), the mapping."
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when the block ends: connections are refused
-
-
 @pytest.fixture
 def leaky_env(tmp_path: Path, sim_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("mlops-seed.yaml", "categories.yaml"):
-        shutil.copy(ROOT / "corpus" / name, corpus / name)
-    monkeypatch.setenv("SIM_CORPUS", str(corpus))
+    monkeypatch.setenv("SIM_CORPUS", str(copy_corpus(tmp_path / "corpus")))
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     monkeypatch.setenv("SIM_LLM_MODEL", "judge-model")
     return sim_home
 

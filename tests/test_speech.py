@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx2
 import numpy as np
 import pytest
-from openai import OpenAI
 from typer.testing import CliRunner
 
 from simulator.cli import app
 from simulator.config import LLMSettings, Settings
 from simulator.errors import ModelError
+from simulator.openai_client import make_client
 from simulator.speech import (
     AudioError,
     OpenAITranscriber,
@@ -31,6 +31,8 @@ from simulator.speech import (
 )
 from simulator.speech.audio import MAX_SECONDS
 from simulator.speech.transcribe import default_transcriber, model_dir, verify_model
+
+from .helpers import MAX_WER, need_tool, say, word_error_rate
 
 ANSWERS = {
     "shadow": "In a shadow deployment the new model receives a copy of live production traffic, but its predictions "
@@ -46,26 +48,10 @@ ANSWERS = {
     "evaluates it against the current version, and registers it in the model registry only if it performs "
     "better. A canary release then sends a small share of traffic to it.",
 }
-MAX_WER = 0.3
-
-
-def _need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} is not installed: apt-get install espeak-ng sox"
-        # CI installs both (.ci/run): there a missing tool is a failure, not a skip.
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    return str(path)
-
-
-def say(text: str, path: Path, speed: int = 155) -> Path:
-    """Speak text into a WAV file with espeak-ng (22.05 kHz mono 16-bit PCM)."""
-    subprocess.run([_need("espeak-ng"), "-v", "en-us", "-s", str(speed), "-w", str(path), text], check=True)
-    return path
 
 
 def sox(*args: str | Path) -> None:
-    subprocess.run([_need("sox"), *map(str, args)], check=True, capture_output=True)
+    subprocess.run([need_tool("sox"), *map(str, args)], check=True, capture_output=True)
 
 
 def silence(path: Path, seconds: float, rate: int = 22050) -> Path:
@@ -77,21 +63,6 @@ def noise(path: Path, *kind: str, seconds: float = 6.0) -> Path:
     kind = kind or ("whitenoise",)
     sox("-n", "-r", "16000", "-b", "16", "-c", "1", path, "synth", str(seconds), *kind, "vol", "0.4")
     return path
-
-
-def normalise(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """(substitutions + deletions + insertions) / reference words, by Levenshtein over words."""
-    ref, hyp = normalise(reference), normalise(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1] / len(ref)
 
 
 def test_word_error_rate_helper() -> None:
@@ -280,12 +251,8 @@ class FakeLocal:
 
 def _online(handler: Callable[[httpx2.Request], httpx2.Response]) -> tuple[OpenAITranscriber, FakeLocal]:
     settings = LLMSettings(base_url="http://stt.test/v1", model="whisper-1", api_key="sk-secret-123")
-    client = OpenAI(
-        base_url=settings.base_url,
-        api_key=settings.api_key,
-        max_retries=0,
-        timeout=2,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    client = make_client(
+        settings, 2.0, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(handler))
     )
     local = FakeLocal()
     return OpenAITranscriber(settings, fallback=local, client=client), local

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -15,9 +14,10 @@ import pytest
 from simulator import Engine, Settings
 from simulator.bank import Corpus, load_pack
 from simulator.embeddings import MiniLMEmbedder
+from simulator.grading import EmbeddingJudge
 from simulator.store import COLLECTION, ReferenceStore, open_client
 
-from .helpers import ROOT, subprocess_env
+from .helpers import ROOT, free_port, subprocess_env
 
 SEED = ROOT / "corpus" / "mlops-seed.yaml"
 
@@ -81,6 +81,11 @@ def test_stored_vectors_match_fresh_embedding(engine: Engine) -> None:
     assert stored is not None
     assert np.allclose(stored.reference, holistic(fresh[: len(sentences)]), atol=1e-5)
     assert np.allclose(stored.key_points, fresh[len(sentences) :], atol=1e-5)
+    # A judge without the store embeds the reference itself, and finds the same evidence.
+    answer = "Shadow mode copies live traffic to the new model; its predictions are only logged."
+    with_store, alone = engine.judge.judge(q, answer), EmbeddingJudge(engine.embedder).judge(q, answer)
+    assert with_store.features == pytest.approx(alone.features, abs=1e-3)
+    assert [k.hit for k in with_store.key_points] == [k.hit for k in alone.key_points]
 
 
 def test_semantic_search_over_questions(engine: Engine) -> None:
@@ -92,17 +97,11 @@ def test_semantic_search_over_questions(engine: Engine) -> None:
     assert all(engine.question(qid).difficulty == "easy" for qid, _ in only)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     chroma = shutil.which("chroma", path=str(Path(__import__("sys").executable).parent))
     assert chroma, "the chromadb package installs the `chroma` command"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,

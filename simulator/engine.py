@@ -93,7 +93,11 @@ class Engine:
         """
         if llm is not None and llm.configured:
             return self.llm_judge(llm, question.in_bank).judge(question, answer)
-        return (self.judge if question.in_bank else self.adhoc_judge).judge(question, answer)
+        return self._evidence(question.in_bank).judge(question, answer)
+
+    def _evidence(self, in_bank: bool) -> EmbeddingJudge:
+        """The embedding judge for bank questions (store, vocabulary) or for ad-hoc ones (neither)."""
+        return self.judge if in_bank else self.adhoc_judge
 
     @cached_property
     def rubrics(self) -> dict[str, Rubric]:
@@ -112,8 +116,7 @@ class Engine:
                 except SimulatorError:
                     rubrics = {}  # the judge falls back with "no rubric for ..." and grading goes on
                 cache = self.settings.home / "cache" / "llm"
-                evidence = self.judge if in_bank else self.adhoc_judge
-                self._llm_judges[key] = LLMJudge(evidence, llm, rubrics, cache_dir=cache)
+                self._llm_judges[key] = LLMJudge(self._evidence(in_bank), llm, rubrics, cache_dir=cache)
             return self._llm_judges[key]
 
     def test_connection(self, llm: LLMSettings) -> str:

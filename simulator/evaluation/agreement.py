@@ -130,20 +130,22 @@ def baseline_cosine(rows: Sequence[Row], embedder: Embedder) -> np.ndarray:
 # Metrics ----------------------------------------------------------------------------------------
 
 
-def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
-    """Pearson r; nan when either side is constant."""
+def _correlation(test: Any, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """scipy's statistic, or nan when either side is constant (scipy would warn and say nan too)."""
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return math.nan
-    return float(stats.pearsonr(a, b).statistic)
+    return float(test(a, b).statistic)
+
+
+def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Pearson r; nan when either side is constant."""
+    return _correlation(stats.pearsonr, x, y)
 
 
 def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
     """Spearman rho (ties share their average rank); nan when either side is constant."""
-    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return math.nan
-    return float(stats.spearmanr(a, b).statistic)
+    return _correlation(stats.spearmanr, x, y)
 
 
 def per_group_r(predicted: np.ndarray, gold: np.ndarray, groups: Sequence[str]) -> dict[str, float]:

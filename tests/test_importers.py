@@ -85,7 +85,7 @@ def test_csv_import_with_optional_columns(tmp_path: Path) -> None:
     pack = import_file(src, CATEGORIES, None)
     a, b = pack.questions
     assert a.category == "deployment" and a.difficulty == "easy" and len(a.key_points) == 2
-    assert a.needs_review == ("key_points",)
+    assert a.needs_review == ("key_points", "misconceptions")
     assert b.difficulty == "medium" and "difficulty" in b.needs_review and "category" in b.needs_review
 
 

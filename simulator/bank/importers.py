@@ -188,7 +188,8 @@ def build_pack(name: str, title: str, drafts: list[Draft], match: CategoryMatche
     """A validated Pack from drafts, with what was guessed marked for review."""
     questions = []
     for n, d in enumerate(drafts, 1):
-        guessed = ["key_points"]
+        # Misconceptions are left empty: only a person can say what candidates get wrong.
+        guessed = ["key_points", "misconceptions"]
         category = match(d)
         if d.category is None:
             guessed.append("category")

@@ -22,8 +22,20 @@ class _Strict(BaseModel):
 class KeyPoint(_Strict):
     """One idea a good answer contains; `must` points weigh more than `nice` ones."""
 
-    text: str = Field(min_length=3, max_length=300)
+    text: str = Field(min_length=1, max_length=300)
     weight: Weight = "must"
+
+
+class Misconception(_Strict):
+    """A wrong statement a candidate plausibly makes, its correction, and the key point it contradicts.
+
+    A sentence of an answer that states it earns no credit for that key point, lowers the score,
+    and is quoted in the feedback with the correction.
+    """
+
+    text: str = Field(min_length=10, max_length=300)
+    correction: str = Field(min_length=10, max_length=400)
+    contradicts: str = Field(min_length=1, max_length=300)  # a key point's text, verbatim
 
 
 class Question(_Strict):
@@ -37,10 +49,26 @@ class Question(_Strict):
     reference_answer: str = Field(min_length=20, max_length=4000)
     key_points: tuple[KeyPoint, ...] = Field(min_length=1, max_length=8)
     follow_ups: tuple[str, ...] = ()
+    misconceptions: tuple[Misconception, ...] = ()
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     # Fields an importer guessed (e.g. "key_points", "difficulty"): a person should review them.
     needs_review: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _misconceptions_name_key_points(self) -> Question:
+        points = {k.text for k in self.key_points}
+        for i, m in enumerate(self.misconceptions):
+            if m.contradicts not in points:
+                raise ValueError(
+                    f"misconceptions.{i}.contradicts must be the text of one of the question's key points, "
+                    f"verbatim; {m.contradicts!r} is not"
+                )
+        return self
+
+    def key_point(self, text: str) -> KeyPoint:
+        """The key point with this text."""
+        return next(k for k in self.key_points if k.text == text)
 
     @property
     def must_points(self) -> tuple[KeyPoint, ...]:
@@ -59,6 +87,7 @@ class Question(_Strict):
     def fingerprint(self) -> str:
         """Content hash of what grading depends on; changes when the reference changes."""
         parts = [self.prompt, self.reference_answer] + [f"{k.weight}:{k.text}" for k in self.key_points]
+        parts += [f"{m.contradicts}:{m.text}" for m in self.misconceptions]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     @property
@@ -81,10 +110,12 @@ class AdhocQuestion(Question):
     bank, so not in the store. Its reference may be as short as a quiz answer ("By reference.")."""
 
     id: str = "adhoc"
+    # No minimum length: "Why?" is a real follow-up question and "push" a full answer to a quiz one.
+    prompt: str = Field(min_length=1, max_length=1000)
     kind: Kind = "concept"
     category: str = "adhoc"
     difficulty: Difficulty = "medium"
-    reference_answer: str = Field(min_length=8, max_length=4000)
+    reference_answer: str = Field(min_length=1, max_length=4000)
     # Key points cut from the reference's sentences say nothing about what is essential: they do
     # not scale the score as authored ones do.
     derived_key_points: bool = False

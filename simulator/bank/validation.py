@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,10 @@ SUPPORTED = 0.50
 REFERENCE_WORDS = (60, 250)
 KEY_POINTS = (3, 6)
 FOLLOW_UPS = (1, 3)
+MISCONCEPTIONS = (2, 4)
+# A misconception whose words are this close to its key point's (difflib ratio over lower-cased
+# words) restates the point: the grader could not tell a candidate who says one from the other.
+NEAR_COPY = 0.85
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ def _bounds(f: str, q: Question) -> list[Finding]:
         ("reference_answer", len(words(q.reference_answer)), REFERENCE_WORDS, "words"),
         ("key_points", len(q.key_points), KEY_POINTS, "key points"),
         ("follow_ups", len(q.follow_ups), FOLLOW_UPS, "follow-ups"),
+        ("misconceptions", len(q.misconceptions), MISCONCEPTIONS, "misconceptions"),
     ]
     for field, n, (lo, hi), unit in checks:
         if not lo <= n <= hi:
@@ -55,6 +61,11 @@ def _bounds(f: str, q: Question) -> list[Finding]:
     for field in ("tags", "sources"):
         if not getattr(q, field):
             out.append(Finding("warning", f, q.id, field, "empty"))
+    for i, m in enumerate(q.misconceptions):
+        ratio = SequenceMatcher(None, words(m.text.lower()), words(m.contradicts.lower())).ratio()
+        if ratio >= NEAR_COPY:
+            message = f"near-copy of the key point it contradicts (word ratio {ratio:.2f} >= {NEAR_COPY})"
+            out.append(Finding("error", f, q.id, f"misconceptions.{i}", message))
     if q.needs_review:
         out.append(Finding("warning", f, q.id, "needs_review", "guessed by an importer: " + ", ".join(q.needs_review)))
     return out

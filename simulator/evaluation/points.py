@@ -23,15 +23,17 @@ from ..bank.files import read_yaml
 from ..errors import InputError, PackError
 from ..grading import EmbeddingJudge, Judgement
 
-AnswerKind = Literal["full", "partial", "wrong"]
-ANSWER_KINDS: tuple[AnswerKind, ...] = ("full", "partial", "wrong")
+AnswerKind = Literal["full", "partial", "wrong", "off_topic"]
+RANKED: tuple[AnswerKind, ...] = ("full", "partial", "wrong")  # every question has at least one of each
+ANSWER_KINDS: tuple[AnswerKind, ...] = RANKED + ("off_topic",)
 
 
 class LabelledAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: AnswerKind
-    states: tuple[str, ...]  # key-point texts, verbatim from the pack
+    states: tuple[str, ...] = ()  # key-point texts, verbatim from the pack
+    misconceptions: tuple[str, ...] = ()  # the pack's misconception texts this answer states, verbatim
     text: str
 
 
@@ -62,18 +64,24 @@ def read_labelled(path: Path, corpus: Corpus) -> list[LabelledQuestion]:
             field = ".".join(str(p) for p in err["loc"])
             raise InputError(f"{file}: field {field}: {err['msg']}") from None
     for item in items:
-        if sorted(a.kind for a in item.answers) != sorted(ANSWER_KINDS):
-            raise InputError(f"{item.question_id}: give one answer of each kind ({', '.join(ANSWER_KINDS)}).")
+        if not set(RANKED) <= {a.kind for a in item.answers}:
+            raise InputError(f"{item.question_id}: give at least one answer of each kind ({', '.join(RANKED)}).")
         try:
-            points = {kp.text for kp in corpus.get(item.question_id).key_points}
+            question = corpus.get(item.question_id)
         except PackError as exc:
             raise InputError(str(exc)) from None
+        points = {kp.text for kp in question.key_points}
+        wrongs = {m.text for m in question.misconceptions}
         for answer in item.answers:
-            unknown = set(answer.states) - points
-            if unknown:
-                raise InputError(
-                    f"{item.question_id}: {sorted(unknown)[0]!r} is not one of its key points (copy the text verbatim)."
-                )
+            for said, known, what in (
+                (answer.states, points, "key points"),
+                (answer.misconceptions, wrongs, "misconceptions"),
+            ):
+                unknown = set(said) - known
+                if unknown:
+                    raise InputError(
+                        f"{item.question_id}: {sorted(unknown)[0]!r} is not one of its {what} (copy the text verbatim)."
+                    )
     return items
 
 

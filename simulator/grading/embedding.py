@@ -20,6 +20,7 @@ from ..text import clean, split_sentences
 from .calibration import Calibration, load_calibration
 from .feedback import feedback, follow_up
 from .gate import NO_ANSWER, NON_ANSWER_EXAMPLES, NON_ANSWER_SIMILARITY, Gate
+from .injection import IGNORED, INSTRUCTION_EXAMPLES, ONLY_INSTRUCTIONS, instruction_mask
 from .judgement import Judgement, KeyPointResult, band_for
 from .scoring import features, final_score
 
@@ -83,6 +84,11 @@ class EmbeddingJudge:
         """Vectors of the gate's non-answer examples (embedded on first use; a repeat is harmless)."""
         return self.embedder.embed_batch(list(NON_ANSWER_EXAMPLES))
 
+    @cached_property
+    def _instructions(self) -> np.ndarray:
+        """Vectors of what an instruction to the grader says (`injection`)."""
+        return self.embedder.embed_batch(list(INSTRUCTION_EXAMPLES))
+
     def judge(self, question: Question, answer: str) -> Judgement:
         """Grade one answer to one question."""
         return self.judge_many([question], [answer])[0]
@@ -136,8 +142,13 @@ class EmbeddingJudge:
         # Sentences that say there is no answer ("I have no clue, sorry", "Good question") are no
         # evidence; an answer made only of them is not graded.
         filler = (sentence_vectors @ self._non_answers.T).max(axis=1) >= NON_ANSWER_SIMILARITY
+        # Sentences that address the grader earn nothing and are reported (`injection`).
+        instructions = instruction_mask(sentences, sentence_vectors, self._instructions)
+        ignored = [s for s, flagged in zip(sentences, instructions) if flagged]
+        filler |= instructions
         if filler.all():
-            return self._invalid(question, NO_ANSWER, started, sentences)
+            reason = ONLY_INSTRUCTIONS if ignored else NO_ANSWER
+            return self._invalid(question, reason, started, sentences, ignored=ignored)
         # Sentences unrelated to the reference ("Ignore all previous instructions...", small talk)
         # are left out of the evidence when the answer has related ones: padding neither helps an
         # answer nor dilutes it (an off-topic answer stays off-topic with a sentence of junk added).
@@ -148,7 +159,7 @@ class EmbeddingJudge:
         similarity = float(answer_vector @ ref.vectors.reference)
         verdict = self.gate.check_topic(similarity, self._nearest_other(question, answer_vector), self.calibration)
         if verdict is not None:
-            return self._invalid(question, verdict, started, sentences, {"holistic": similarity})
+            return self._invalid(question, verdict, started, sentences, {"holistic": similarity}, ignored)
 
         # A key point is hit by the sentence that says most of its words in context (word match), not
         # by the sentence vector nearest to it: on labelled answers (tests/data/points) word match
@@ -188,7 +199,8 @@ class EmbeddingJudge:
             missed=missed,
             missed_nice=missed_nice,
             follow_up=follow_up(question, missed or missed_nice),
-            feedback=feedback(results, feats, limit),
+            feedback=feedback(results, feats, limit) + ([IGNORED] if ignored else []),
+            ignored_instructions=ignored,
             ceiling=None if limit is None else limit.score,
             sentences=sentences,
             features={k: round(v, 4) for k, v in feats.items()},
@@ -253,6 +265,7 @@ class EmbeddingJudge:
         started: float,
         sentences: list[str] | None = None,
         feats: dict[str, float] | None = None,
+        ignored: list[str] | None = None,
     ) -> Judgement:
         return Judgement(
             question_id=question.id,
@@ -263,6 +276,7 @@ class EmbeddingJudge:
             missed=[k.text for k in question.must_points],
             follow_up=None,
             sentences=sentences or [],
+            ignored_instructions=ignored or [],
             features=feats or {},
             model=self.model,
             grader_version=f"{GRADER_VERSION}/{self.calibration.version}",

@@ -73,6 +73,9 @@ class Judgement(BaseModel):
     follow_up: str | None = None
     feedback: list[str] = []
     sentences: list[str] = []  # the answer as split for evidence
+    # Sentences that addressed the grader ("ignore the rubric", a fake verdict): they earned nothing
+    # and the LLM judge never saw them.
+    ignored_instructions: list[str] = []
     features: dict[str, float] = {}
     # The most any judge may give this answer (too short, near no key point), why in `feedback`.
     ceiling: float | None = None

@@ -297,22 +297,39 @@ def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures 
 @friendly
 def eval_command(
     data: Path = typer.Option(
-        ..., "--data", help="CSV with question, reference_answer, student_answer, score_avg (0-5)[, question_id]."
+        ...,
+        "--data",
+        help="CSV with question, reference_answer, student_answer and score_avg (0-5) or label "
+        "(correct, partially_correct_incomplete, contradictory, irrelevant, non_domain)[, question_id].",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
     fit_out: Optional[Path] = typer.Option(None, "--fit", help="Fit the calibration on DATA, write it to this file."),
     features: Optional[str] = typer.Option(None, "--features", help="With --fit: comma-separated features to use."),
     ablations: bool = typer.Option(False, "--ablations", help="With --fit: grouped-CV effect of each feature."),
 ) -> None:
-    """Measure how the embedding judge agrees with human grades (Pearson, Spearman, RMSE, baseline)."""
-    from .evaluation import agreement, fitting
+    """Measure how the embedding judge agrees with human grades (Pearson, Spearman, RMSE, baseline) or labels.
+
+    Rows that cannot be graded (a bad grade, a reference the product refuses) are skipped and listed.
+    """
+    from .errors import InputError
+    from .evaluation import agreement, fitting, labels
     from .grading.calibration import load_calibration
 
-    rows = agreement.read_rows(data)
+    dataset = agreement.read_data(data)
+    if dataset.labelled:
+        if fit_out is not None:
+            raise InputError(f"{data} has labels, not score_avg grades: --fit needs a score_avg column.")
+        report = labels.evaluate_labels(dataset.rows, progress=_progress("Grading"), skipped=dataset.skipped)
+        typer.echo(json.dumps(labels.json_labels(report)) if as_json else labels.format_labels(report))
+        return
     if fit_out is None:
-        report = agreement.evaluate(rows, progress=_progress("Grading"))
+        report = agreement.evaluate(dataset.rows, progress=_progress("Grading"), skipped=dataset.skipped)
         typer.echo(json.dumps(agreement.json_report(report)) if as_json else agreement.format_report(report))
         return
+    # The fit grades what `eval` grades: rows the product cannot build are left out, and said so.
+    rows, _, unbuilt = agreement.build(dataset.rows)
+    for line in agreement.format_skipped(agreement.merged(dataset.skipped, unbuilt)):
+        typer.echo(line, err=True)
     names = [f.strip() for f in features.split(",") if f.strip()] if features else None
     calibration, fitted = fitting.fit(rows, load_calibration(), names, progress=_progress("Grading"), source=data.name)
     fit_out.write_text(json.dumps(calibration.model_dump(mode="json"), indent=2) + "\n")

@@ -6,24 +6,30 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from simulator import Engine
-from simulator.bank import adhoc_question
+from simulator.bank import Question, adhoc_question
 from simulator.embeddings import MiniLMEmbedder
+from simulator.errors import InputError
 from simulator.evaluation.agreement import (
     Row,
+    Skipped,
     baseline_cosine,
     evaluate,
+    grade_rows,
     metrics,
     pearson,
+    questions_for,
     read_rows,
     spearman,
 )
-from simulator.grading import EmbeddingJudge
+from simulator.evaluation.labels import label_report
+from simulator.grading import EmbeddingJudge, Judgement
 from simulator.grading.calibration import Calibration, load_calibration
 from simulator.grading.scoring import WEAK_MAX
 
@@ -129,6 +135,64 @@ def test_question_id_is_optional(tmp_path: Path) -> None:
     assert len(rows) == 6 and {r.group for r in rows} == {CANARY_Q, REGISTRY_Q}
 
 
+# Rows that cannot be graded are reported and skipped; the run carries on -------------------------
+
+STACK_Q = "Which operation adds an item to the top of a stack?"
+
+
+def test_one_word_reference_is_graded(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    path = write_csv(
+        tmp_path / "quiz.csv", [(STACK_Q, "push", "push", 5.0), (STACK_Q, "push", "You call pop on it.", 0.0)]
+    )
+    code, out, err = invoke("eval", "--data", str(path), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n"] == 2 and report["skipped"] == []
+    engine = Engine(embedder=embedder)
+    right, wrong = (engine.grade(adhoc_question(STACK_Q, "push"), a) for a in ("push", "You call pop on it."))
+    assert right.valid and wrong.valid
+    # Two answers: r is +1 or -1, as the product orders them (one word is held weak: 3.9 at most).
+    assert report["pearson"] == pytest.approx(1.0 if right.score > wrong.score else -1.0)
+
+
+def test_bad_rows_are_reported_with_their_line_and_the_rest_graded(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "tiny.csv", TINY)  # lines 2-7
+    with path.open("a", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["1.3", "What is a feature store?", "", "It stores features.", 4])  # line 8: no reference
+        w.writerow(["1.1", CANARY_Q, CANARY_REF, "A canary\nspans two lines.", "nine"])  # lines 9-10
+        w.writerow(["1.1", CANARY_Q, CANARY_REF, "Canary means a small share of traffic first.", 7])  # line 11
+    code, out, err = invoke("eval", "--data", str(path), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n"] == 6
+    assert [s["line"] for s in report["skipped"]] == [8, 9, 11]
+    reasons = [s["reason"] for s in report["skipped"]]
+    assert "reference" in reasons[0] and "'nine' is not a number from 0 to 5" in reasons[1] and "'7'" in reasons[2]
+    code, out, _ = invoke("eval", "--data", str(path))
+    assert code == 0 and "skipped            3 row(s)" in out and "  line 8: The reference cannot be used" in out
+
+
+class BreaksOn(EmbeddingJudge):
+    """A judge that fails on one answer, as a grader bug would."""
+
+    def judge_many(self, questions: Sequence[Question], answers: Sequence[str]) -> list[Judgement]:
+        if "BOOM" in answers:
+            raise RuntimeError("boom")
+        return super().judge_many(questions, answers)
+
+
+def test_a_row_the_grader_fails_on_is_skipped_and_the_rest_graded(embedder: MiniLMEmbedder) -> None:
+    rows = [Row(q, r, a, g, q, line) for line, (q, r, a, g) in enumerate(TINY, start=2)]
+    rows.insert(2, Row(CANARY_Q, CANARY_REF, "BOOM", 0.0, CANARY_Q, 99))
+    graded = grade_rows(rows, BreaksOn(embedder))
+    assert graded.skipped == [Skipped(99, "the grader failed (RuntimeError: boom)")]
+    assert [r.line for r in graded.rows] == [2, 3, 4, 5, 6, 7] and len(graded.judgements) == 6
+    # questions_for, which the fit uses, still refuses a row it cannot build, naming its line.
+    with pytest.raises(InputError, match="line 5: The reference cannot be used"):
+        questions_for([*rows[:2], Row(STACK_Q, "", "push", 5.0, STACK_Q, 5)])
+
+
 # The harness grades as the product does ----------------------------------------------------------
 
 
@@ -137,8 +201,9 @@ def test_eval_json_matches_the_product_row_by_row(tmp_path: Path, embedder: Mini
     code, out, _ = invoke("eval", "--data", str(path), "--json")
     assert code == 0
     report = json.loads(out)
-    assert set(report) == {"n", "questions", "pearson", "spearman", "rmse", "per_question_r", "baseline_cosine_pearson"}
-    assert report["n"] == 6 and report["questions"] == 2
+    figures = {"n", "questions", "pearson", "spearman", "rmse", "per_question_r", "baseline_cosine_pearson"}
+    assert set(report) == figures | {"skipped"}
+    assert report["n"] == 6 and report["questions"] == 2 and report["skipped"] == []
 
     # The same figures from the product's own ad-hoc grading, one answer at a time.
     engine = Engine(embedder=embedder)
@@ -222,3 +287,96 @@ def test_baseline_is_cosine_of_raw_texts(embedder: MiniLMEmbedder) -> None:
     got = baseline_cosine(rows, embedder)
     v = embedder.embed_batch([TINY[0][2], TINY[1][2], CANARY_REF])
     assert got == pytest.approx([float(v[0] @ v[2]), float(v[1] @ v[2])], abs=1e-5)
+
+
+# Labelled files (correct / partial / contradictory / irrelevant / non-domain) ---------------------
+
+CIRCUIT_Q = "Why does the bulb light when the switch is closed?"
+CIRCUIT_REF = "Closing the switch completes the circuit, so current flows through the bulb."
+# (answer, label): made up here.
+LABELLED = [
+    (CIRCUIT_REF, "correct"),
+    ("The switch closes a gap, so current can flow around the circuit and through the bulb.", "correct"),
+    ("Current flows.", "partially_correct_incomplete"),
+    ("The battery is made of plastic and the bulb is painted yellow.", "contradictory"),
+    ("asdkjh qwpoeiru zmxncbv lkjasdf", "irrelevant"),
+    ("I don't know", "non_domain"),
+    ("Current flows through the bulb.", "a_new_label"),
+]
+
+
+def test_label_report_figures_by_hand() -> None:
+    rows = [
+        Row("Q?", "R.", f"a{i}", math.nan, "q1", i + 2, label)
+        for i, label in enumerate(
+            [
+                "correct",
+                "correct",
+                "contradictory",
+                "contradictory",
+                "partially_correct_incomplete",
+                "irrelevant",
+                "non_domain",
+            ]
+        )
+    ]
+    scores, valid = [8.0, 6.0, 2.0, 4.0, 5.0, 0.0, 0.0], [True, True, True, False, True, False, True]
+    judgements = [
+        Judgement(valid=v, score=s, band="weak", model="test", grader_version="test") for s, v in zip(scores, valid)
+    ]
+    report = label_report(rows, judgements, cosine=[0.9, 0.5, 0.7, 0.3, 0.6, 0.1, 0.2])
+    # Scores 8, 6 (coded 1) and 2, 4 (coded 0): deviations 3, 1, -3, -1 and +-0.5, so r = 4 / sqrt(20).
+    assert report["separation"]["correct_vs_contradictory"]["pearson"] == pytest.approx(4 / math.sqrt(20))
+    assert report["separation"]["correct_vs_contradictory"]["n"] == 4
+    # Cosine 0.9, 0.5 against 0.7, 0.3: deviations 0.3, -0.1, 0.1, -0.3, so r = 0.2 / sqrt(0.2 * 1).
+    assert report["separation"]["correct_vs_contradictory"]["baseline_cosine_pearson"] == pytest.approx(
+        0.2 / math.sqrt(0.2)
+    )
+    # Partial 5 (coded 1) against contradictory 2, 4: deviations 4/3, -5/3, 1/3 and 2/3, -1/3, -1/3.
+    assert report["separation"]["partial_vs_contradictory"]["pearson"] == pytest.approx(12 / math.sqrt(252))
+    assert report["labels"]["correct"]["mean_score"] == 7.0 and report["labels"]["contradictory"]["mean_score"] == 3.0
+    assert report["gate"] == {"stopped_not_answers": 1, "not_answers": 2, "stopped_answers": 1, "answers": 5}
+    assert report["labels"]["contradictory"]["stopped"] == 1 and report["labels"]["non_domain"]["stopped"] == 0
+
+
+def test_labelled_file_is_graded_as_the_product_grades(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    path = tmp_path / "labelled.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["question_id", "question", "reference_answer", "student_answer", "label"])
+        w.writerows(["BULB", CIRCUIT_Q, CIRCUIT_REF, a, label] for a, label in LABELLED)
+    code, out, err = invoke("eval", "--data", str(path), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n"] == 6 and report["questions"] == 1
+    assert report["skipped"] == [{"line": 8, "reason": report["skipped"][0]["reason"]}]
+    assert "'a_new_label' is not one of" in report["skipped"][0]["reason"]
+
+    engine = Engine(embedder=embedder)
+    question = adhoc_question(CIRCUIT_Q, CIRCUIT_REF)
+    product = {a: engine.grade(question, a) for a, _ in LABELLED[:6]}
+    # One correct answer equals the reference; the contradictory one is off it: ordered as expected.
+    assert product[CIRCUIT_REF].score > product[LABELLED[3][0]].score
+    correct = [product[a].score for a, label in LABELLED[:6] if label == "correct"]
+    assert report["labels"]["correct"]["mean_score"] == pytest.approx(np.mean(correct), abs=1e-6)
+    # One contradictory answer below both correct ones: coded 1/0, r is the hand formula's.
+    c = product[LABELLED[3][0]].score
+    assert report["separation"]["correct_vs_contradictory"]["pearson"] == pytest.approx(
+        pearson([*correct, c], [1, 1, 0]), abs=1e-6
+    )
+    assert report["separation"]["correct_vs_contradictory"]["pearson"] > 0.5
+    # The gate stops the gibberish and the non-answer, and none of the real answers.
+    assert not product["asdkjh qwpoeiru zmxncbv lkjasdf"].valid and not product["I don't know"].valid
+    assert report["gate"] == {"stopped_not_answers": 2, "not_answers": 2, "stopped_answers": 0, "answers": 4}
+    assert report["labels"]["partially_correct_incomplete"]["n"] == 1
+    code, out, _ = invoke("eval", "--data", str(path))
+    assert code == 0 and "correct vs contradictory" in out and "stops 2 of 2" in out and "line 8: label" in out
+
+
+def test_labelled_file_cannot_be_fitted(tmp_path: Path) -> None:
+    path = tmp_path / "labelled.csv"
+    path.write_text(
+        f"question,reference_answer,student_answer,label\n{CIRCUIT_Q},{CIRCUIT_REF},Current flows.,correct\n"
+    )
+    code, _, err = invoke("eval", "--data", str(path), "--fit", str(tmp_path / "c.json"))
+    assert code != 0 and "--fit needs a score_avg column" in err and "Traceback" not in err

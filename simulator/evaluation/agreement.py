@@ -13,6 +13,7 @@ for questions the fit never saw. Fitting needs numpy only.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,20 +30,24 @@ from ..grading import EmbeddingJudge, Judgement
 from ..grading.calibration import Calibration, load_calibration
 from ..store import Progress
 
-REQUIRED = ("question", "reference_answer", "student_answer", "score_avg")
+REQUIRED = ("question", "reference_answer", "student_answer")
+GRADE = "score_avg"  # a 0-5 human grade per row ...
+LABEL = "label"  # ... or, when the file has no grades, a judgement in words (labels.py)
 MAX_GRADE = 5.0  # human grades are 0-5; the product's score is 0-10
 CHUNK = 64  # rows per judge_many call: big enough for fast batches, small enough for a live progress bar
 
 
 @dataclass(frozen=True)
 class Row:
-    """One human-graded answer."""
+    """One human-graded (or labelled) answer."""
 
     question: str
     reference: str
     answer: str
-    grade: float  # 0-5
+    grade: float  # 0-5; nan in a labelled file
     group: str  # question_id when given, else the question text
+    line: int = 0  # the CSV line where the row starts (0: not read from a file)
+    label: str = ""  # a labelled file's judgement: correct, contradictory, ...
 
     @property
     def assignment(self) -> str:
@@ -50,8 +55,28 @@ class Row:
         return self.group.split(".")[0]
 
 
-def read_rows(path: Path) -> list[Row]:
-    """Rows of a human-graded CSV, or InputError saying what is wrong with the file."""
+@dataclass(frozen=True)
+class Skipped:
+    """A row that was not graded, and why; the run carries on without it."""
+
+    line: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason}
+
+
+@dataclass
+class Dataset:
+    """The rows of a CSV that can be measured, and the rows set aside."""
+
+    rows: list[Row]
+    skipped: list[Skipped]
+    labelled: bool  # a label column and no score_avg: labels.py measures it
+
+
+def _records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line, record) pairs of a CSV, or InputError saying why it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -63,52 +88,94 @@ def read_rows(path: Path) -> list[Row]:
     if "\x00" in text:
         raise InputError(f"{path} is not a CSV file (it holds binary data).")
     try:
-        reader = csv.DictReader(text.splitlines())
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip() for h in reader.fieldnames or []]
-        records = list(reader)
+        records, start = [], 2
+        for record in reader:
+            records.append((start, {(k or "").strip(): (v or "") for k, v in record.items()}))
+            start = reader.line_num + 1  # a quoted answer may span lines
     except csv.Error as exc:
         raise InputError(f"{path} is not a readable CSV file ({exc}).") from None
+    return header, records
+
+
+def read_data(path: Path) -> Dataset:
+    """The rows of a human-graded (score_avg) or labelled (label) CSV; a row with a bad grade is skipped.
+
+    InputError when the file as a whole cannot be used: unreadable, a column missing, no row to grade.
+    """
+    header, records = _records(path)
+    needed = f"{', '.join(REQUIRED)} and {GRADE} (0-5) or {LABEL} (question_id optional)"
     if not header:
-        raise InputError(f"{path} is empty: it needs a header row with {', '.join(REQUIRED)}.")
-    missing = [c for c in REQUIRED if c not in header]
+        raise InputError(f"{path} is empty: it needs a header row with {needed}.")
+    labelled = GRADE not in header and LABEL in header
+    missing = [c for c in (*REQUIRED, LABEL if labelled else GRADE) if c not in header]
     if missing:
-        raise InputError(
-            f"{path} lacks the column(s) {', '.join(missing)}: the CSV needs {', '.join(REQUIRED)} "
-            "(question_id optional)."
-        )
-    rows = []
-    for line, record in enumerate(records, start=2):
-        record = {(k or "").strip(): (v or "") for k, v in record.items()}
-        try:
-            grade = float(record["score_avg"])
-        except ValueError:
-            grade = math.nan
-        if not 0.0 <= grade <= MAX_GRADE:
-            raise InputError(f"{path} line {line}: score_avg {record['score_avg']!r} is not a number from 0 to 5.")
+        raise InputError(f"{path} lacks the column(s) {', '.join(missing)}: the CSV needs {needed}.")
+    rows, skipped = [], []
+    for line, record in records:
         group = record.get("question_id", "").strip() or record["question"].strip()
-        rows.append(Row(record["question"], record["reference_answer"], record["student_answer"], grade, group))
+        if labelled:
+            grade, label = math.nan, record[LABEL].strip()
+        else:
+            grade, label = _grade(record[GRADE]), ""
+            if not 0.0 <= grade <= MAX_GRADE:
+                skipped.append(Skipped(line, f"{GRADE} {record[GRADE]!r} is not a number from 0 to 5"))
+                continue
+        rows.append(
+            Row(record["question"], record["reference_answer"], record["student_answer"], grade, group, line, label)
+        )
     if not rows:
-        raise InputError(f"{path} has a header but no rows to grade.")
-    return rows
+        first = f": line {skipped[0].line}: {skipped[0].reason}" if skipped else ""
+        raise InputError(f"{path} has a header but no rows to grade{first}.")
+    return Dataset(rows, skipped, labelled)
 
 
-def questions_for(rows: Sequence[Row]) -> list[Question]:
-    """The ad-hoc question of every row, built as the product builds it (one per distinct pair)."""
-    built: dict[tuple[str, str], Question] = {}
-    out = []
-    for line, row in enumerate(rows, start=2):
+def _grade(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def read_rows(path: Path) -> list[Row]:
+    """The gradable rows of a CSV (read_data without the skipped rows)."""
+    return read_data(path).rows
+
+
+def build(rows: Sequence[Row]) -> tuple[list[Row], list[Question], list[Skipped]]:
+    """The ad-hoc question of every row, built as the product builds it (one per distinct pair).
+
+    Rows whose question or reference the product refuses are returned as skipped, with the reason.
+    """
+    built: dict[tuple[str, str], Question | str] = {}
+    kept, questions, skipped = [], [], []
+    for row in rows:
         pair = (row.question, row.reference)
         if pair not in built:
             try:
                 built[pair] = adhoc_question(row.question, row.reference)
             except InputError as exc:
-                raise InputError(f"line {line}: {exc}") from None
-        out.append(built[pair])
-    return out
+                built[pair] = str(exc).rstrip(".")
+        question = built[pair]
+        if isinstance(question, str):
+            skipped.append(Skipped(row.line, question))
+        else:
+            kept.append(row)
+            questions.append(question)
+    return kept, questions, skipped
+
+
+def questions_for(rows: Sequence[Row]) -> list[Question]:
+    """The ad-hoc question of every row; InputError naming the first row that cannot have one."""
+    _, questions, skipped = build(rows)
+    if skipped:
+        raise InputError(f"line {skipped[0].line}: {skipped[0].reason}.")
+    return questions
 
 
 def grade(rows: Sequence[Row], judge: EmbeddingJudge, progress: Progress | None = None) -> list[Judgement]:
-    """The product's judgement of every row, in batches."""
+    """The product's judgement of every row, in batches; every row must build (see `grade_rows`)."""
     questions = questions_for(rows)
     out: list[Judgement] = []
     for start in range(0, len(rows), CHUNK):
@@ -117,6 +184,40 @@ def grade(rows: Sequence[Row], judge: EmbeddingJudge, progress: Progress | None 
         if progress:
             progress(len(out), len(rows))
     return out
+
+
+@dataclass
+class Graded:
+    """The rows that were graded, their judgements (in the same order), and the rows skipped."""
+
+    rows: list[Row]
+    judgements: list[Judgement]
+    skipped: list[Skipped]
+
+
+def grade_rows(rows: Sequence[Row], judge: EmbeddingJudge, progress: Progress | None = None) -> Graded:
+    """The product's judgement of every row that can be graded; the others skipped with their line and why."""
+    kept, questions, skipped = build(rows)
+    graded = Graded([], [], skipped)
+    for start in range(0, len(kept), CHUNK):
+        chunk, asked = kept[start : start + CHUNK], questions[start : start + CHUNK]
+        try:
+            graded.judgements += judge.judge_many(asked, [r.answer for r in chunk])
+            graded.rows += chunk
+        except Exception:  # one row that breaks the grader must not cost the run: find it, row by row
+            for row, question in zip(chunk, asked):
+                try:
+                    graded.judgements.append(judge.judge(question, row.answer))
+                    graded.rows.append(row)
+                except Exception as exc:
+                    skipped.append(Skipped(row.line, f"the grader failed ({type(exc).__name__}: {exc})"))
+        if progress:
+            progress(min(start + CHUNK, len(kept)), len(kept))
+    skipped.sort(key=lambda s: s.line)
+    if not graded.rows:
+        reasons = "; ".join(f"line {s.line}: {s.reason}" for s in skipped[:3])
+        raise InputError(f"No row could be graded ({reasons}{'; ...' if len(skipped) > 3 else ''}).")
+    return graded
 
 
 def baseline_cosine(rows: Sequence[Row], embedder: Embedder) -> np.ndarray:
@@ -191,21 +292,25 @@ def evaluate(
     embedder: Embedder | None = None,
     calibration: Calibration | None = None,
     progress: Progress | None = None,
+    skipped: Sequence[Skipped] = (),
 ) -> dict[str, Any]:
     """Grade every row as the product does and report agreement with the human grades.
 
-    Keys: n, questions, pearson, spearman, rmse, per_question_r, baseline_cosine_pearson, plus
+    Keys: n, questions, pearson, spearman, rmse, per_question_r, baseline_cosine_pearson, skipped
+    (rows not graded: `skipped` given, read_data's, and those the product cannot build or grade), plus
     `details` (gated answers, per-question r spread) for the text report.
     """
     embedder = embedder or default_embedder()
     # What Engine.adhoc_judge builds: no store, no bank vocabulary.
     judge = EmbeddingJudge(embedder, calibration=calibration or load_calibration())
-    judgements = grade(rows, judge, progress)
+    graded = grade_rows(rows, judge, progress)
+    rows, judgements = graded.rows, graded.judgements
     scores = np.array([j.score for j in judgements])
     gold = np.array([r.grade for r in rows])
     groups = [r.group for r in rows]
     report: dict[str, Any] = metrics(scores, gold, groups)
     report["baseline_cosine_pearson"] = pearson(baseline_cosine(rows, embedder), gold)
+    report["skipped"] = merged(skipped, graded.skipped)
     within = per_group_r(scores / 2, gold, groups)
     report["details"] = {
         "gated": sum(not j.valid for j in judgements),
@@ -214,6 +319,20 @@ def evaluate(
         "calibration": judge.calibration.version,
     }
     return report
+
+
+def merged(*skipped: Sequence[Skipped]) -> list[dict[str, Any]]:
+    """Skipped rows of every stage, in file order, as the report lists them."""
+    return [s.as_dict() for s in sorted((s for part in skipped for s in part), key=lambda s: s.line)]
+
+
+def format_skipped(skipped: Sequence[dict[str, Any]]) -> list[str]:
+    """The report's lines for the rows not graded."""
+    if not skipped:
+        return []
+    return [f"skipped            {len(skipped)} row(s), not graded:"] + [
+        f"  line {s['line']}: {s['reason']}" for s in skipped
+    ]
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -235,10 +354,19 @@ def format_report(report: dict[str, Any]) -> str:
         )
     if d.get("calibration"):
         lines.append(f"calibration        {d['calibration']}")
-    return "\n".join(lines)
+    return "\n".join(lines + format_skipped(report.get("skipped", [])))
+
+
+def nan_to_none(value: Any) -> Any:
+    """JSON has no nan: null instead, in nested dicts and lists too."""
+    if isinstance(value, dict):
+        return {k: nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nan_to_none(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def json_report(report: dict[str, Any]) -> dict[str, Any]:
-    """The --json object: the seven figures, nan as null."""
+    """The --json object: the seven figures (nan as null) and the skipped rows."""
     keys = ("n", "questions", "pearson", "spearman", "rmse", "per_question_r", "baseline_cosine_pearson")
-    return {k: (None if isinstance(report[k], float) and math.isnan(report[k]) else report[k]) for k in keys}
+    return {**{k: nan_to_none(report[k]) for k in keys}, "skipped": report.get("skipped", [])}

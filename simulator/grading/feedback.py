@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..bank import Question
 from ..text import content_words
-from .judgement import KeyPointResult
-from .scoring import Ceiling
+from .judgement import KeyPointResult, MisconceptionResult
+from .scoring import MISCONCEPTION_COST, Ceiling
 
 
 def follow_up(question: Question, missed: list[str]) -> str | None:
@@ -19,9 +19,15 @@ def follow_up(question: Question, missed: list[str]) -> str | None:
     return f"You did not cover this point: “{missed[0]}”. How would you explain it, with an example?"
 
 
-def feedback(results: list[KeyPointResult], feats: dict[str, float], limit: Ceiling | None = None) -> list[str]:
-    """Short, evidence-based remarks for the embedding judge (no LLM)."""
-    notes = []
+def feedback(
+    results: list[KeyPointResult],
+    feats: dict[str, float],
+    limit: Ceiling | None = None,
+    misconceptions: list[MisconceptionResult] | None = None,
+) -> list[str]:
+    """Short, evidence-based remarks for the embedding judge (no LLM): wrong claims first."""
+    cost = f"−{MISCONCEPTION_COST:g} points"
+    notes = [f"You said “{m.evidence}”; in fact: {m.correction} ({cost})" for m in misconceptions or []]
     hit = [r for r in results if r.hit]
     must = [r for r in results if r.weight == "must"]
     notes.append(

@@ -34,6 +34,18 @@ class KeyPointResult(BaseModel):
     evidence_index: int | None = None  # its position in Judgement.sentences
 
 
+class MisconceptionResult(BaseModel):
+    """An authored misconception that a sentence of the answer states, with its correction."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    correction: str
+    contradicts: str  # the key point it contradicts (not credited from this sentence)
+    evidence: str  # the answer sentence that states it
+    evidence_index: int  # its position in Judgement.sentences
+
+
 class Criterion(BaseModel):
     """One rubric criterion as scored by the LLM judge."""
 
@@ -68,6 +80,7 @@ class Judgement(BaseModel):
     score: float = Field(ge=0.0, le=10.0)
     band: Band
     key_points: list[KeyPointResult] = []
+    misconceptions: list[MisconceptionResult] = []  # wrong claims the answer makes, quoted and corrected
     missed: list[str] = []  # missed must-have points, most important first
     missed_nice: list[str] = []
     follow_up: str | None = None

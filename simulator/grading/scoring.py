@@ -21,6 +21,9 @@ PARTIAL_MAX, BRIEF_SHARE = 5.9, 0.1  # the top of "partial", for answers under a
 ON_REFERENCE = 0.5
 NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of them
 NEAR_POINT = 0.55  # sentence cosine to a key point that counts as fully near it, for kp_coverage
+# Points off for each authored misconception the answer states: a confident false claim costs more
+# than leaving the point out (which only loses its share of the key-point credit).
+MISCONCEPTION_COST = 2.0
 
 
 class Ceiling(NamedTuple):
@@ -38,7 +41,7 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
       by similarity ("one" for "unlimited"). They score WEAK_MAX at most, and less in proportion
       when their words are not on the reference ("yes", "ok": align_precision under ON_REFERENCE).
       Against a quiz reference of a few words, a few words can be the whole answer ("push and
-      pop"), and then nothing caps them.
+      pop"), and against a one-word reference ("push") one word is; then nothing caps them.
     - Near none of the key points: similar words, nothing the reference asks for.
     - Under a tenth of the reference's length (BRIEF_SHARE): a line where the question needs a
       paragraph ("small share of traffic" for a 90-word canary reference scored 7.2) is partial at
@@ -46,7 +49,7 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
       the rule only reaches answers the first one already holds lower.
     """
     n, need = len(words(answer)), min_words(question)
-    if n < need or n == 1:
+    if n < need or (n == 1 and need > 1):
         top = WEAK_MAX * min(1.0, max(0.0, feats["align_precision"]) / ON_REFERENCE)
         why = f"a full answer has at least {need}" if n < need else "one word names, it does not explain"
         return Ceiling(
@@ -74,12 +77,14 @@ def final_score(
     Authored key points scale the score: an answer keeps `key_point_bound` of it, and the rest in
     proportion to its key-point coverage by word match (must-have points weigh double). Similarity alone rates a
     fluent answer in the right words that says wrong things as half right, which is how the human
-    graders of short quiz answers graded, and what an interview must not.
+    graders of short quiz answers graded, and what an interview must not. Each authored
+    misconception the answer states costs MISCONCEPTION_COST.
     """
     score = calibration.score(feats)
     if question.authored_points:
         bound = calibration.key_point_bound
         score *= bound + (1.0 - bound) * feats["kp_credit"]
+    score = max(0.0, score - MISCONCEPTION_COST * feats["misconceptions"])
     limit = ceiling(feats, question, answer)
     return (score if limit is None else min(score, limit.score)), limit
 

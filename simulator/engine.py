@@ -62,8 +62,18 @@ class Engine:
 
     @cached_property
     def adhoc_judge(self) -> EmbeddingJudge:
-        """Grades questions outside the corpus; needs neither packs nor Chroma."""
-        return EmbeddingJudge(self.embedder)
+        """Grades questions outside the corpus. With the bank indexed, an answer that fits one of its
+        questions better than the one asked is off-topic; without it, needs neither packs nor Chroma."""
+        return EmbeddingJudge(self.embedder, self._indexed_store())
+
+    def _indexed_store(self) -> ReferenceStore | None:
+        """The store when one exists already (never created or filled for an ad-hoc grade)."""
+        if not (self.settings.chroma_url or self.settings.chroma_dir.exists()):
+            return None
+        try:
+            return self.store
+        except SimulatorError:
+            return None
 
     def ingest(self, progress: Progress | None = None) -> IngestReport:
         """Index the corpus (idempotent); one process at a time per data directory."""

@@ -22,6 +22,9 @@ COLLECTION = "interview-references"
 SCHEMA = "1"  # bump when the record layout changes: the collection is rebuilt
 
 Progress = Callable[[int, int], None]  # (questions embedded so far, questions to embed)
+# Two bank references at this cosine or more are on one topic (the bank's drift questions sit at
+# 0.5-0.7 with one another, questions of different categories under 0.4).
+SAME_TOPIC = 0.5
 CHUNK = 32  # questions embedded per batch: large batches keep ingest near raw encode speed
 
 
@@ -202,17 +205,25 @@ class ReferenceStore:
         self._vectors[key] = vectors
         return vectors
 
-    def nearest_other_reference(self, vector: np.ndarray, exclude: str) -> tuple[str, float] | None:
+    def nearest_other_reference(
+        self, vector: np.ndarray, exclude: str, unlike: np.ndarray | None = None
+    ) -> tuple[str, float] | None:
         """The most similar reference answer of any other question: (question id, cosine).
 
+        With `unlike` (a reference vector), only references on another topic than it count (cosine
+        to it under SAME_TOPIC): an ad-hoc question on a topic the bank covers is no other question.
         Exact, over every stored reference vector, read from Chroma once per ingest: the product with
         a few hundred vectors costs microseconds, a filtered Chroma query milliseconds on every grade.
         """
         ids, matrix = self._reference_matrix()
-        if not ids:
+        keep = np.array([i != exclude for i in ids], dtype=bool)
+        if not keep.any():
             return None
         sims = similarities(matrix, np.asarray(vector, dtype=np.float32)[None, :])[:, 0]
-        return next(((ids[i], float(sims[i])) for i in np.argsort(-sims)[:2] if ids[i] != exclude), None)
+        if unlike is not None:
+            keep &= similarities(matrix, np.asarray(unlike, dtype=np.float32)[None, :])[:, 0] < SAME_TOPIC
+        best = int(np.argmax(np.where(keep, sims, -np.inf)))
+        return (ids[best], float(sims[best])) if keep[best] else None
 
     def _reference_matrix(self) -> tuple[list[str], np.ndarray]:
         with self._lock:

@@ -144,7 +144,7 @@ def test_a_short_answer_shows_why_it_is_held_weak_and_a_non_answer_why_it_is_not
     assert float(score.value.split("/")[0]) <= 3.9
     text = shown(at)
     assert "at most, whoever grades it" in text and "Too short for this question (3 words" in text
-    r = load_calibration().metrics["cv_question_pearson"]
+    r = load_calibration().metrics["cv_assignment_pearson"]
     assert f"agrees with human graders at r {r:.2f}" in text  # the fitted figure, shown with the offline score
     at = grade(practice(), "I have no idea, sorry.")
     assert "Not graded (score 0): No answer given" in shown(at)

@@ -107,12 +107,17 @@ def test_a_point_in_one_clause_of_a_long_sentence_is_hit_by_its_words(engine: En
 
 def test_labelled_answers_agree_with_the_judge(engine: Engine) -> None:
     report = measure(read_labelled(POINTS, engine.corpus), engine.corpus, engine.judge)
-    # Measured: recall 0.543, precision 0.799, false hits on wrong answers 0.168, full > wrong on
-    # 0.956 of questions (the sentence-vector rule it replaced: 0.377, 0.718, 0.177, 0.912).
-    assert report["recall"] >= 0.52 and report["precision"] >= 0.77
-    assert report["wrong_false_hit_rate"] <= 0.19
-    assert report["full_over_wrong"] >= 0.93
-    assert report["mean_score"]["full"] >= report["mean_score"]["wrong"] + 2.0
+    # Measured (408 answers to 68 questions): recall 0.498, precision 0.871, false hits on wrong
+    # answers 0.081, full > wrong on 0.926 of questions, full > partial > wrong on 0.559; mean
+    # scores full 8.0, partial 5.1, wrong 3.3; misconceptions found 0.250 of those stated, full
+    # answers flagged 0.037; off-topic answers not graded 0.985 (docs/ACCURACY.md).
+    assert report["recall"] >= 0.47 and report["precision"] >= 0.85
+    assert report["wrong_false_hit_rate"] <= 0.10
+    assert report["full_over_wrong"] >= 0.90 and report["in_order"] >= 0.52
+    means = report["mean_score"]
+    assert means["wrong"] <= 3.5 and means["partial"] >= means["wrong"] + 1.5
+    assert report["full_flagged"] <= 0.05 and report["misconception_recall"] >= 0.2
+    assert report["off_topic_gated"] >= 0.95 and report["real_gated"] <= 2
 
 
 def test_eval_points_cli(seed_only: Path, tmp_path: Path) -> None:

@@ -49,7 +49,21 @@ def test_gate_refuses_non_answers(engine: Engine, shadow: Question, answer: str,
     assert j.missed, "an ungraded answer misses every must-have point"
 
 
-@pytest.mark.parametrize("answer", ["shadow", "logged predictions", "mirror production traffic"])
+@pytest.mark.parametrize("answer", ["shadow", "yes", "OK", "ok sure"])
+def test_one_word_and_bare_replies_to_an_explanation_question_are_not_graded(
+    engine: Engine, shadow: Question, answer: str
+) -> None:
+    j = engine.grade(shadow, answer)
+    assert not j.valid and j.score == 0.0 and "one-word reply" in (j.reason or "")
+
+
+def test_a_one_word_answer_to_a_one_word_reference_is_graded(engine: Engine) -> None:
+    question = adhoc_question("What is the stack operation corresponding to enqueue in queues?", "push")
+    right, wrong = engine.grade(question, "push"), engine.grade(question, "pop")
+    assert right.valid and wrong.valid and right.score > wrong.score and right.key_points[0].hit
+
+
+@pytest.mark.parametrize("answer", ["logged predictions", "mirror production traffic"])
 def test_short_answer_is_graded_but_weak_at_best(engine: Engine, shadow: Question, answer: str) -> None:
     j = engine.grade(shadow, answer)
     assert j.valid and j.band == "weak"
@@ -58,9 +72,9 @@ def test_short_answer_is_graded_but_weak_at_best(engine: Engine, shadow: Questio
 
 
 def test_short_words_off_the_reference_score_near_nothing(engine: Engine, shadow: Question) -> None:
-    """ "yes" or "ok" pass the text checks, and their ceiling falls with how little of them is on the reference."""
+    """A few words pass the text checks, and their ceiling falls with how little of them is on the reference."""
     on = engine.grade(shadow, "mirror production traffic")
-    for answer in ("yes", "ok", "it depends"):
+    for answer in ("it depends", "hard to say"):
         j = engine.grade(CANARY, answer)
         assert j.valid and j.ceiling is not None and j.score <= 2.0, (answer, j.score)
         assert j.score < on.score

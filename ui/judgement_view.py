@@ -39,13 +39,14 @@ def provenance_badge(j: Judgement) -> None:
 @functools.cache
 def trust_note() -> str | None:
     """How far the offline score can be trusted, from the figures the shipped calibration was fitted with."""
-    r = load_calibration().metrics.get("cv_question_pearson")
-    if r is None:
+    metrics = load_calibration().metrics
+    r, rmse = metrics.get("cv_assignment_pearson"), metrics.get("cv_assignment_rmse")
+    if r is None or rmse is None:
         return None
     return (
-        f"Measured: agrees with human graders at r {r:.2f} on questions it was not fitted on (two human "
-        f"graders agree at {HUMAN_AGREEMENT}). It cannot tell a fluent false claim from a true one; an LLM "
-        "judge (Settings) reads for that."
+        f"Measured: agrees with human graders at r {r:.2f} (error {rmse:.2f} on a 0-5 scale) on assignments it "
+        f"was not fitted on (two human graders agree at {HUMAN_AGREEMENT}). It catches the misconceptions the "
+        "bank lists and negated key points, not every fluent false claim; an LLM judge (Settings) reads for more."
     )
 
 

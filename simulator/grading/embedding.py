@@ -162,7 +162,7 @@ class EmbeddingJudge:
         sentence_vectors = sentence_vectors[used]
         answer_vector = holistic(sentence_vectors)
         similarity = float(answer_vector @ ref.vectors.reference)
-        verdict = self.gate.check_topic(similarity, self._nearest_other(question, answer_vector), self.calibration)
+        verdict = self.gate.check_topic(similarity, self._nearest_other(question, answer_vector, ref), self.calibration)
         if verdict is not None:
             return self._invalid(question, verdict, started, sentences, {"holistic": similarity}, ignored)
 
@@ -286,7 +286,7 @@ class EmbeddingJudge:
                 np.vstack([e.tokens for e in sentences]),
                 [e.tokens for e in points],
                 [e.tokens for e in wrong],
-                np.array([e.vector for e in wrong]).reshape(len(wrong), -1),
+                np.array([e.vector for e in wrong]) if wrong else np.zeros((0, len(sentences[0].vector))),
             )
             self._remember(item.key, fresh[item.key])
         return fresh
@@ -302,10 +302,12 @@ class EmbeddingJudge:
             return None
         return self.store.reference_vectors(question)
 
-    def _nearest_other(self, question: Question, vector: np.ndarray) -> tuple[str, float] | None:
-        if self.store is None or not question.in_bank:
+    def _nearest_other(self, question: Question, vector: np.ndarray, ref: Reference) -> tuple[str, float] | None:
+        """The bank's nearest other reference; for an ad-hoc question, the nearest on another topic."""
+        if self.store is None:
             return None
-        return self.store.nearest_other_reference(vector, exclude=question.id)
+        unlike = None if question.in_bank else ref.vectors.reference
+        return self.store.nearest_other_reference(vector, exclude=question.id, unlike=unlike)
 
     def _invalid(
         self,

@@ -27,6 +27,15 @@ NON_ANSWERS = frozenset(
         "i dont know", "i do not know", "pass", "skip",
     }
 )  # fmt: skip
+# Replies that agree or refuse without saying anything: no answer to a question that needs an
+# explanation (one whose reference needs more than one word, `min_words`).
+BARE_REPLIES = frozenset(
+    {"yes", "no", "ok", "okay", "sure", "maybe", "yeah", "yep", "nope", "true", "false", "right", "correct", "fine"}
+)
+BARE = (
+    "Not graded: a one-word reply does not answer a question that asks for an explanation. Say what it is, "
+    "why, and give an example."
+)
 # ... and sentences that say the same in other words, recognised by meaning (grading.embedding):
 # a sentence this similar to one of these examples says nothing about the question. Real answers of
 # the human-graded dev set stay under 0.55 ("Both involve repetition."); these phrasings sit at 0.7-0.9.
@@ -84,6 +93,8 @@ class Gate:
         if " ".join(tokens).lower().replace("’", "'") in NON_ANSWERS:
             return NO_ANSWER
         lowered = [t.lower() for t in tokens]
+        if min_words(question) > 1 and (len(tokens) == 1 or set(lowered) <= BARE_REPLIES):
+            return BARE
         # The question's own terms are real words even when rare in English ("sizeof", "dvc").
         known = {w.lower() for w in words(f"{question.prompt} {question.reference_answer}")}
         real = sum(t.lower() in known or self._is_real(t) for t in tokens)

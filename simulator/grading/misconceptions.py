@@ -7,8 +7,9 @@ is judged against a misconception and the key point it contradicts by three thin
 
 - evidence (demoted): the mean of word match (how much of each one's words the sentence says, as
   key points are hit) and sentence-vector cosine;
-- which of the question's terms it is about: the terms only the misconception names ("data")
-  against those only the key point names ("concept");
+- which of the question's terms it is about: a sentence that names terms of the question the
+  misconception does not ("concept drift") and leaves out some it does ("data drift") is about
+  something else, and does not state it;
 - polarity: whether the sentence negates what the misconception negates, or what the point does.
 
 A sentence states the misconception when its evidence for it reaches STATED and the misconception
@@ -29,27 +30,18 @@ import re
 import numpy as np
 
 from ..bank import Question
-from ..text import STOP_WORDS, stem, words
+from ..text import STOP_WORDS, content_words, stem, words
 
-# An odd count of these flips a claim ("not", "never", "doesn't", "without", "no longer").
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|neither|nor|without|cannot|nobody)\b|n[’']t\b", re.I)
 _NEGATIONS = frozenset({"not", "no", "never", "none", "nothing", "neither", "nor", "without", "cannot", "nobody"})
-NEGATION_SCOPE = 3  # content words after a negation that it reaches ("is not directly connected")
-_SCOPE_ENDS = frozenset({"but", "so", "because", "while", "whereas", "although", "though", "which", "and", "or"})
+# Where a sentence splits into claims: punctuation and the conjunctions that join two of them.
+_CLAUSES = re.compile(r"[,;:()]|\b(?:but|so|because|while|whereas|although|though|which)\b", re.I)
 _NOT_ONLY = frozenset({"only", "just", "merely", "simply"})
-_TOKEN = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[,;:()]")
 # A sentence longer than this makes several claims, and a negation in it is rarely about the point
 # it matches best (measured on tests/data/points: longer sentences lost 5% of true hits to it).
 POLARITY_MAX_WORDS = 20
-TERM_WEIGHT = 0.1  # word match a sentence gains by naming the misconception's own terms, not the point's
-POLARITY_WEIGHT = 0.1  # ... and by sharing the misconception's polarity, not the point's
+POLARITY_WEIGHT = 0.05  # evidence a sentence gains by sharing the misconception's polarity, not the point's
 STATED = 0.65  # evidence for the misconception (mean of word match and cosine)
 MARGIN = 0.1  # ... by which it must beat the evidence for the key point
-
-
-def negated(text: str) -> bool:
-    """Whether the text's claim is negated: an odd number of negation words."""
-    return len(_NEGATION.findall(text)) % 2 == 1
 
 
 def _terms(text: str, asked: set[str]) -> set[str]:
@@ -74,50 +66,54 @@ def stated(
     out = []
     for i, m in enumerate(question.misconceptions):
         j = index[m.contradicts]
-        own, theirs = _terms(m.text, asked), _terms(m.contradicts, asked)
-        own, theirs = own - theirs, theirs - own
+        about = _terms(m.text, asked)
         wrong_way, right_way = negated(m.text), negated(m.contradicts)
         for s in range(len(sentences)):
-            if misconception_evidence[s, i] < STATED:
+            if misconception_evidence[s, i] < STATED or (terms[s] - about and about - terms[s]):
                 continue
-            lean = TERM_WEIGHT * (bool(terms[s] & own) - bool(terms[s] & theirs))
+            lean = 0.0
             if wrong_way != right_way:
-                lean += POLARITY_WEIGHT * (1 if polarity[s] == wrong_way else -1)
-            if misconception_evidence[s, i] + lean / 2 > point_evidence[s, j] + MARGIN:
+                lean = POLARITY_WEIGHT * (1 if polarity[s] == wrong_way else -1)
+            if misconception_evidence[s, i] + lean > point_evidence[s, j] + MARGIN:
                 out.append((i, s))
     return out
 
 
-def _negated_terms(text: str) -> tuple[set[str], set[str]]:
-    """The stems of a text's content words, and those a negation reaches: the next NEGATION_SCOPE
-    words, up to a comma or a conjunction ("no gap, so terminal 1 is connected" negates only "gap")."""
-    stems, negated_stems, reach = set(), set(), 0
-    for token in _TOKEN.findall(text.lower()):
-        if token in _NEGATIONS or token.endswith(("n't", "n’t")):
-            reach = NEGATION_SCOPE
-        elif not token[0].isalnum() or token in _SCOPE_ENDS or (reach == NEGATION_SCOPE and token in _NOT_ONLY):
-            reach = 0  # a clause ends, or "not only X" / "not just X", which asserts X
-        elif token not in STOP_WORDS:
-            stems.add(stem(token))
-            if reach:
-                negated_stems.add(stem(token))
-            reach = max(0, reach - 1)
-    return stems, negated_stems
+def _negations(text: str) -> int:
+    """How many negations a text holds; "not only X" and "not just X" assert X and do not count."""
+    tokens = words(text.lower())
+    return sum(
+        (t in _NEGATIONS or t.endswith(("n't", "n’t"))) and (i + 1 == len(tokens) or tokens[i + 1] not in _NOT_ONLY)
+        for i, t in enumerate(tokens)
+    )
+
+
+def negated(text: str) -> bool:
+    """Whether the text's claim is negated: an odd number of negations."""
+    return _negations(text) % 2 == 1
+
+
+def _clause(sentence: str, point: str) -> str | None:
+    """The clause of `sentence` that shares most content words with `point` (None: it shares none)."""
+    target = {stem(w) for w in content_words(point)}
+    shared = [(len({stem(w) for w in content_words(c)} & target), c) for c in _CLAUSES.split(sentence)]
+    best = max(shared, key=lambda pair: pair[0])
+    return best[1] if best[0] else None
 
 
 def opposite_polarity(question: Question, sentences: list[str]) -> np.ndarray:
-    """(sentences, key points): True where the sentence negates a term of the point that the point
-    asserts, or asserts one the point negates ("is not connected" against "is connected").
+    """(sentences, key points): True where the clause that speaks to the point has the opposite
+    polarity ("is not connected" against "is connected", or the reverse).
 
-    Only a negation of the point's own terms counts: "no file is stored twice" says nothing against
-    a point about hashing, and "doesn't always hurt" agrees with "does not always hurt".
+    Polarity is read in the clause nearest the point by its words: "no surprise: the cache is keyed
+    by hash" negates "surprise", not the claim about the cache. Sentences over POLARITY_MAX_WORDS
+    make several claims and are left alone.
     """
-    points = [_negated_terms(k.text) for k in question.key_points]
-    out = np.zeros((len(sentences), len(points)), dtype=bool)
+    out = np.zeros((len(sentences), len(question.key_points)), dtype=bool)
     for s, sentence in enumerate(sentences):
         if len(words(sentence)) > POLARITY_MAX_WORDS:
             continue
-        terms, negated_terms = _negated_terms(sentence)
-        for j, (point_terms, point_negated) in enumerate(points):
-            out[s, j] = bool((negated_terms ^ point_negated) & terms & point_terms)
+        for j, point in enumerate(question.key_points):
+            clause = _clause(sentence, point.text)
+            out[s, j] = clause is not None and negated(clause) != negated(point.text)
     return out

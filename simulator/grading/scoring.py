@@ -23,7 +23,7 @@ NEAR_NONE = 0.2  # key-point coverage below which an answer addresses none of th
 NEAR_POINT = 0.55  # sentence cosine to a key point that counts as fully near it, for kp_coverage
 # Points off for each authored misconception the answer states: a confident false claim costs more
 # than leaving the point out (which only loses its share of the key-point credit).
-MISCONCEPTION_COST = 2.0
+MISCONCEPTION_COST = 3.0
 
 
 class Ceiling(NamedTuple):
@@ -37,11 +37,12 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
     """Product rules that the human-graded data cannot teach: when an answer is weak at best.
 
     - Shorter than the question needs (`gate.min_words`), or one word: a few words can name the
-      right thing but explain nothing ("Kubernetes"), and one word cannot be told from a wrong one
-      by similarity ("one" for "unlimited"). They score WEAK_MAX at most, and less in proportion
-      when their words are not on the reference ("yes", "ok": align_precision under ON_REFERENCE).
+      right thing but explain nothing ("use Kubernetes"), and one word cannot be told from a wrong
+      one by similarity ("one" for "unlimited"). They score WEAK_MAX at most, and less in
+      proportion when their words are not on the reference (align_precision under ON_REFERENCE).
       Against a quiz reference of a few words, a few words can be the whole answer ("push and
-      pop"), and against a one-word reference ("push") one word is; then nothing caps them.
+      pop"), and against a one-word reference ("push") one word is; then nothing caps them. (One
+      word against a reference that needs an explanation is not graded at all: `gate.BARE`.)
     - Near none of the key points: similar words, nothing the reference asks for.
     - Under a tenth of the reference's length (BRIEF_SHARE): a line where the question needs a
       paragraph ("small share of traffic" for a 90-word canary reference scored 7.2) is partial at
@@ -49,7 +50,7 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
       the rule only reaches answers the first one already holds lower.
     """
     n, need = len(words(answer)), min_words(question)
-    if n < need or (n == 1 and need > 1):
+    if n < need or (n == 1 and len(words(question.reference_answer)) > 1):
         top = WEAK_MAX * min(1.0, max(0.0, feats["align_precision"]) / ON_REFERENCE)
         why = f"a full answer has at least {need}" if n < need else "one word names, it does not explain"
         return Ceiling(

@@ -238,11 +238,11 @@ def test_short_reference_and_non_answers_on_an_adhoc_question(embedder: MiniLMEm
     canary = adhoc_question(CANARY_Q, CANARY_REF)
     right = engine.grade(quiz, "They are passed by reference, as a pointer to the first element.")
     assert right.valid and right.score >= 7
-    # Against a two-word reference two words can be the whole answer; one word stays weak everywhere.
+    # Against a two-word reference two words can be the whole answer; one word stays weak.
     assert engine.grade(quiz, "by reference").ceiling is None
     assert engine.grade(quiz, "reference").score <= WEAK_MAX
-    one_word = engine.grade(canary, "canary")
-    assert one_word.valid and one_word.ceiling is not None and one_word.score <= one_word.ceiling <= WEAK_MAX
+    one_word = engine.grade(canary, "canary")  # a question that needs an explanation: not graded
+    assert not one_word.valid and "one-word reply" in (one_word.reason or "")
     assert not engine.grade(quiz, "not answered").valid
     for off_topic in (
         "The weather was lovely and we went to the beach for a picnic with friends.",

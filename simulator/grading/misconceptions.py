@@ -93,19 +93,23 @@ def negated(text: str) -> bool:
     return _negations(text) % 2 == 1
 
 
-def _clause(sentence: str, point: str) -> str | None:
-    """The clause of `sentence` that shares most content words with `point` (None: it shares none)."""
-    target = {stem(w) for w in content_words(point)}
-    shared = [(len({stem(w) for w in content_words(c)} & target), c) for c in _CLAUSES.split(sentence)]
-    best = max(shared, key=lambda pair: pair[0])
-    return best[1] if best[0] else None
+def _closest_clauses(sentence: str, point: str) -> tuple[str, str] | None:
+    """The clause of `sentence` and the clause of `point` that share most content words (None: none)."""
+
+    def stems(text: str) -> set[str]:
+        return {stem(w) for w in content_words(text)}
+
+    pairs = [(len(stems(c) & stems(d)), c, d) for c in _CLAUSES.split(sentence) for d in _CLAUSES.split(point)]
+    shared, clause, point_clause = max(pairs, key=lambda pair: pair[0])
+    return (clause, point_clause) if shared else None
 
 
 def opposite_polarity(question: Question, sentences: list[str]) -> np.ndarray:
     """(sentences, key points): True where the clause that speaks to the point has the opposite
     polarity ("is not connected" against "is connected", or the reverse).
 
-    Polarity is read in the clause nearest the point by its words: "no surprise: the cache is keyed
+    Polarity is read in the clauses of the sentence and of the point nearest each other by their
+    words ("logged but never returned": "logged" is asserted): "no surprise: the cache is keyed
     by hash" negates "surprise", not the claim about the cache. Sentences over POLARITY_MAX_WORDS
     make several claims and are left alone.
     """
@@ -114,6 +118,6 @@ def opposite_polarity(question: Question, sentences: list[str]) -> np.ndarray:
         if len(words(sentence)) > POLARITY_MAX_WORDS:
             continue
         for j, point in enumerate(question.key_points):
-            clause = _clause(sentence, point.text)
-            out[s, j] = clause is not None and negated(clause) != negated(point.text)
+            closest = _closest_clauses(sentence, point.text)
+            out[s, j] = closest is not None and negated(closest[0]) != negated(closest[1])
     return out

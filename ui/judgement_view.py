@@ -69,14 +69,18 @@ def score_header(j: Judgement, delta: float | None = None) -> None:
 
 def highlighted_answer(j: Judgement) -> str:
     """The answer as graded, sentence by sentence, with each evidence sentence highlighted and
-    followed by the numbers of the key points it earned (the numbers of `key_points_hit`)."""
+    followed by the numbers of the key points it earned (the numbers of `key_points_hit`), and each
+    sentence that states a misconception in red (its correction is in Feedback)."""
     earned: dict[int, list[int]] = {}
     for n, k in enumerate((k for k in j.key_points if k.hit), start=1):
         if k.evidence_index is not None:
             earned.setdefault(k.evidence_index, []).append(n)
+    wrong = {m.evidence_index for m in j.misconceptions}
     parts = []
     for i, sentence in enumerate(j.sentences):
-        if i in earned:
+        if i in wrong:
+            parts.append(f":red-background[{md_escape(sentence)}] :red[**\\[false claim\\]**]")
+        elif i in earned:
             marks = ",".join(str(n) for n in earned[i])
             parts.append(f":green-background[{md_escape(sentence)}] :green[**\\[{marks}\\]**]")
         else:
@@ -111,7 +115,7 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
     if not j.valid:
         st.warning(md_escape(f"Not graded (score 0): {j.reason}"), icon=":material/block:")
     if j.sentences:
-        st.markdown("**Your answer, with the sentences that earned key points highlighted**")
+        st.markdown("**Your answer, with the sentences that earned key points highlighted** (false claims in red)")
         with st.container(border=True, key=widget_key("evidence", key)):
             st.markdown(highlighted_answer(j))
     if j.key_points:

@@ -146,20 +146,39 @@ def import_(
     file: Path = typer.Argument(..., help="A markdown prep sheet (.md), a CSV (question,answer,...) or a YAML pack."),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the pack (YAML)."),
     force: bool = typer.Option(False, help="Replace --out if it exists."),
+    keep_duplicates: bool = typer.Option(False, help="Keep the questions that repeat one already in the bank."),
 ) -> None:
-    """Import a prep sheet or CSV as a validated pack; guesses are marked `needs_review`."""
-    from .bank.files import load_categories
+    """Import a prep sheet or CSV as a validated pack; questions the bank already asks are skipped and
+    guesses are marked `needs_review`."""
+    from .bank import Corpus
+    from .bank.files import load_categories, load_packs, pack_files
     from .bank.importers import import_file, write_pack
+    from .bank.uploads import check_pack
     from .embeddings import default_embedder
 
     settings = Settings()
+    embedder = default_embedder()
     categories = load_categories(settings.corpus_dir)
-    pack = import_file(file, categories, default_embedder())
-    write_pack(pack, out, overwrite=force)
-    guessed = sorted({g for q in pack.questions for g in q.needs_review})
-    typer.echo(f"Imported {len(pack.questions)} questions into {out}.")
-    if guessed:
-        typer.echo(f"Review what the importer guessed: {', '.join(guessed)} (marked needs_review in the pack).")
+    pack = import_file(file, categories, embedder)
+    # A first pack may be imported into a bank that has categories and no pack yet.
+    bank = Corpus(load_packs(settings.corpus_dir) if pack_files(settings.corpus_dir) else [], categories)
+    preview = check_pack(pack, bank, settings.corpus_dir, settings.home / "tmp", embedder)
+    if preview.duplicates:
+        what = "Kept" if keep_duplicates else "Skipped"
+        typer.echo(f"{what} {len(preview.duplicates)} question(s) already asked:")
+        for d in preview.duplicates:
+            where = "" if d.in_bank else " (earlier in this file)"
+            typer.echo(f"  “{d.question.prompt}” repeats “{d.repeats.prompt}”{where}")
+    questions = preview.to_add(skip_duplicates=not keep_duplicates)
+    if not questions:
+        _fail(f"Nothing to import: every question of {file} is already in the bank (--keep-duplicates keeps them).")
+    write_pack(pack.model_copy(update={"questions": questions}), out, overwrite=force)
+    typer.echo(f"Imported {len(questions)} questions into {out}.")
+    summary, details = preview.notes(questions)
+    for line in summary:
+        typer.echo(line)
+    if details:
+        typer.echo(f"The {len(details)} warning(s) one by one: interview-sim validate {out}")
 
 
 @app.command()

@@ -125,8 +125,10 @@ def test_fifty_megabyte_file_is_refused_before_reading(tmp_path: Path) -> None:
 def test_cli_import_writes_a_loadable_pack_and_keeps_existing_files(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
     out = tmp_path / "seed.yaml"
     runner = CliRunner()
-    result = runner.invoke(app, ["import", str(SEED), "--out", str(out)])
+    skipped = runner.invoke(app, ["import", str(SEED), "--out", str(out)])  # the bank has all 12 already
+    assert skipped.exit_code == 1 and "Nothing to import" in skipped.stderr and not out.exists()
+    result = runner.invoke(app, ["import", str(SEED), "--out", str(out), "--keep-duplicates"])
     assert result.exit_code == 0 and "Imported 12 questions" in result.stdout
     assert len(load_pack(out).questions) == 12
-    again = runner.invoke(app, ["import", str(SEED), "--out", str(out)])
+    again = runner.invoke(app, ["import", str(SEED), "--out", str(out), "--keep-duplicates"])
     assert again.exit_code == 1 and "--force" in again.stderr

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from simulator import Question, SimulatorError
-from simulator.bank.uploads import ACCEPTED_SUFFIXES, YAML_SUFFIXES, ImportPreview, add_pack, preview_import
+from simulator.bank.uploads import ACCEPTED_SUFFIXES, ImportPreview, add_pack, preview_import
 from simulator.sessions import search, select
 from ui.navigation import PRACTICE_PAGE, open_in_practice
 from ui.runtime import corpus, reload_runtime, runtime, wait_ready, warm_up_last
@@ -56,9 +58,13 @@ def browse() -> None:
     if query and query.strip():
         engine = wait_ready()
         ranked = search(engine.store, bank, query, flt, n=SEARCH_RESULTS)
+        if not ranked:
+            hint = "try other words" + (" or fewer filters" if flt.where() else "")
+            st.info(md_escape(f"No question is close to “{query.strip()}”; {hint}."), icon=":material/search_off:")
+            return
         questions = [r.question for r in ranked]
         match = {r.question.id: r.similarity for r in ranked}
-        st.caption(f"The {len(questions)} questions nearest in meaning to your search, best first.")
+        st.caption(f"The {plural(len(questions), 'question')} nearest in meaning to your search, best first.")
     else:
         questions = select(bank, flt)
         match = {}
@@ -97,14 +103,14 @@ def importer() -> None:
     rt = runtime()
     bank = corpus()
     settings = rt.engine.settings
-    # Validating (and for markdown or CSV, embedding) a pack takes seconds: once per upload and bank,
-    # not again on every rerun the page makes while the file sits in the uploader.
+    # Validating a pack and finding the bank questions it repeats takes seconds: once per upload and
+    # bank, not again on every rerun the page makes while the file sits in the uploader.
     cache_key = (upload.file_id, id(bank))
     cached = st.session_state.get(PREVIEW)
     if cached is None or cached[0] != cache_key:
         result: ImportPreview | str
+        engine = wait_ready()  # the duplicate check needs the model: wait for it rather than skip it
         try:
-            engine = wait_ready() if not upload.name.lower().endswith(YAML_SUFFIXES) else rt.engine
             result = preview_import(
                 upload.name, upload.getvalue(), bank, settings.corpus_dir, settings.home / "tmp", engine.embedder
             )
@@ -114,31 +120,65 @@ def importer() -> None:
     if isinstance(cached[1], str):
         st.error(md_escape(cached[1]), icon=":material/error:")
         return
-    preview = cached[1]
+    _preview(cached[1], settings.corpus_dir)
+
+
+def _preview(preview: ImportPreview, corpus_dir: Path) -> None:
+    """Duplicates first, then what to review, then the questions to add and the button that adds them."""
+    bank = corpus()
     pack = preview.pack
     st.markdown(md_escape(f"{pack.title} ({pack.pack}): {plural(len(pack.questions), 'question')}"))
     for message in preview.errors:
         st.error(md_escape(message), icon=":material/error:")
-    if preview.warnings:
-        with st.expander(f"{len(preview.warnings)} warnings", expanded=not preview.errors):
-            for message in preview.warnings:
+    skip = True
+    if duplicates := preview.duplicates:
+        where = "already in the bank" + ("" if all(d.in_bank for d in duplicates) else " or earlier in this file")
+        verb = "repeats a question" if len(duplicates) == 1 else "repeat questions"
+        st.warning(md_escape(f"{plural(len(duplicates), 'question')} {verb} {where}:"), icon=":material/content_copy:")
+        titles = {p.pack: p.title for p in bank.packs}
+        st.dataframe(
+            [
+                {
+                    "question": d.question.prompt,
+                    "repeats": d.repeats.prompt,
+                    "from": titles.get(bank.pack_of.get(d.repeats.id, ""), "the bank") if d.in_bank else "this file",
+                }
+                for d in duplicates
+            ],
+            hide_index=True,
+            key="import_duplicates",
+        )
+        skip = st.checkbox(f"Skip the {plural(len(duplicates), 'duplicate')}", value=True, key="import_skip_duplicates")
+    questions = preview.to_add(skip)
+    summary, details = preview.notes(questions)
+    if summary:
+        st.info(md_escape(" ".join(summary)), icon=":material/rate_review:")
+    if details:
+        with st.expander(f"Details: {plural(len(details), 'warning')}", expanded=False):
+            for message in details:
                 st.markdown(f"- {md_escape(message)}")
+    if not questions:
+        st.info("Nothing to add: every question of this file is already in the bank.")
+        return
     st.dataframe(
-        [{"id": q.id, "question": q.prompt, "category": q.category, "kind": q.kind} for q in pack.questions],
+        [{"id": q.id, "question": q.prompt, "category": q.category, "kind": q.kind} for q in questions],
         hide_index=True,
         key="import_preview",
     )
     if preview.ok and st.button(
-        f"Add {plural(len(pack.questions), 'question')} to the bank", type="primary", key="import_confirm"
+        f"Add {plural(len(questions), 'question')} to the bank", type="primary", key="import_confirm"
     ):
         try:
-            path = add_pack(preview, settings.corpus_dir)
+            path = add_pack(preview, corpus_dir, skip)
         except SimulatorError as exc:
             st.error(md_escape(str(exc)))
             return
         reload_runtime()
+        skipped = len(pack.questions) - len(questions)
         st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
-        st.session_state["_bank_notice"] = f"Added {plural(len(pack.questions), 'question')} to {path}."
+        st.session_state["_bank_notice"] = f"Added {plural(len(questions), 'question')} to {path}." + (
+            f" Skipped {plural(skipped, 'duplicate')}." if skipped else ""
+        )
         st.rerun()
 
 

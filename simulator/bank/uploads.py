@@ -1,13 +1,15 @@
 """Adding a pack to the bank from an uploaded file: read, validate against the bank, then write.
 
 YAML packs are read with `load_pack`; markdown prep sheets and CSV go through the importers.
-Nothing is written to the bank until the person confirms, and then the pack is written whole
-(temp file, then rename) or not at all.
+With the embedding model, questions that ask what a bank question asks are found and skipped by
+default. Nothing is written to the bank until the person confirms, and then the pack is written
+whole (temp file, then rename) or not at all.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +18,32 @@ from ..errors import PackError
 from .corpus import Corpus
 from .files import dump_pack, load_pack, write_atomic
 from .importers import import_file
-from .models import Pack
-from .validation import Finding, validate
+from .models import Pack, Question
+from .validation import FOLLOW_UPS, KEY_POINTS, MISCONCEPTIONS, REFERENCE_WORDS, Finding, validate
 
 MAX_PACK_BYTES = 5_000_000  # a 200-question pack is about 300 kB; more is not a pack
 YAML_SUFFIXES = (".yaml", ".yml")
 IMPORTED_SUFFIXES = (".md", ".markdown", ".csv")
 ACCEPTED_SUFFIXES = YAML_SUFFIXES + IMPORTED_SUFFIXES
+# The bank's usual question, as the validator's warnings measure it: the summary of an import names
+# what its questions lack in these words rather than as field names.
+SHAPE = {
+    "reference_answer": f"a reference answer of {REFERENCE_WORDS[0]}-{REFERENCE_WORDS[1]} words",
+    "key_points": f"{KEY_POINTS[0]}-{KEY_POINTS[1]} key points that the reference answer states",
+    "follow_ups": f"{FOLLOW_UPS[0]}-{FOLLOW_UPS[1]} follow-ups",
+    "misconceptions": f"{MISCONCEPTIONS[0]}-{MISCONCEPTIONS[1]} misconceptions",
+    "tags": "tags",
+    "sources": "sources",
+}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An uploaded question that asks what another asks: a bank question, or one earlier in the file."""
+
+    question: Question
+    repeats: Question
+    in_bank: bool  # False: it repeats a question earlier in the same file
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,7 @@ class ImportPreview:
     pack: Pack
     findings: tuple[Finding, ...]
     conflicts: tuple[str, ...]  # reasons it cannot be added as it is
+    duplicates: tuple[Duplicate, ...] = ()  # found only with the embedding model
 
     @property
     def errors(self) -> list[str]:
@@ -44,6 +66,43 @@ class ImportPreview:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def to_add(self, skip_duplicates: bool = True) -> tuple[Question, ...]:
+        """The questions that adding the pack would write: all, or all but the duplicates."""
+        skipped = {d.question.id for d in self.duplicates} if skip_duplicates else set()
+        return tuple(q for q in self.pack.questions if q.id not in skipped)
+
+    def notes(self, questions: tuple[Question, ...]) -> tuple[list[str], list[str]]:
+        """What to review in `questions`: a summary in a sentence or two, and the warnings one by one."""
+        ids = {q.id for q in questions}
+        warnings = [f for f in self.findings if f.level == "warning" and f.question_id in ids]
+        summary = []
+        guessed = [q for q in questions if q.needs_review]
+        if guessed:
+            fields = _listed(dict.fromkeys(g.replace("_", " ") for q in guessed for g in q.needs_review))
+            summary.append(
+                f"{_questions(len(guessed))} {'needs' if len(guessed) == 1 else 'need'} review: check their "
+                f"{fields}, which the importer guessed or left empty."
+            )
+        fields_of = {f.field.split(".")[0] for f in warnings if f.field}
+        thin = {f.question_id for f in warnings if f.field and f.field.split(".")[0] in SHAPE}
+        if thin:
+            lacking = _listed(words for field, words in SHAPE.items() if field in fields_of)
+            summary.append(
+                f"{_questions(len(thin))} {'differs' if len(thin) == 1 else 'differ'} from the bank's usual "
+                f"question, which has {lacking}."
+            )
+        return summary, [_plain(f) for f in warnings]
+
+
+def _questions(n: int) -> str:
+    return f"{n} question" if n == 1 else f"{n} questions"
+
+
+def _listed(items: Iterable[str]) -> str:
+    """'a, b and c'."""
+    *rest, last = items
+    return f"{', '.join(rest)} and {last}" if rest else last
 
 
 def _plain(f: Finding) -> str:
@@ -79,25 +138,45 @@ def preview_import(
             pack = _read(path, corpus, embedder)
         except PackError as exc:  # name the file as uploaded, not its temp copy
             raise PackError(str(exc).replace(f"{tmp}/", "")) from None
-        # Validate the pack as it would be written, next to the bank's packs (ids, categories).
+    return check_pack(pack, corpus, corpus_dir, work_dir, embedder)
+
+
+def check_pack(
+    pack: Pack, corpus: Corpus, corpus_dir: Path, work_dir: Path, embedder: Embedder | None = None
+) -> ImportPreview:
+    """What the validator and the bank say about a pack; with the model, which questions repeat others."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        # Validate the pack as it would be written, next to the bank's packs (ids, categories, duplicates).
         written = Path(tmp) / f"{pack.pack}.yaml"
         written.write_text(dump_pack(pack), encoding="utf-8")
-        findings = validate([written], corpus_dir)
+        findings = validate([written], corpus_dir, embedder)
     conflicts = []
     clash = [q.id for q in pack.questions if q.id in corpus.pack_of]
     if clash:
         conflicts.append(f"question ids already in the bank: {', '.join(clash[:5])}{' …' if len(clash) > 5 else ''}")
     if any(p.pack == pack.pack for p in corpus.packs) or (corpus_dir / f"{pack.pack}.yaml").exists():
         conflicts.append(f"a pack named {pack.pack!r} is already in the bank: rename the pack")
-    # Ids that clash with the bank are reported once, as a conflict, not again as validator errors.
-    return ImportPreview(pack, tuple(f for f in findings if f.field != "id"), tuple(conflicts))
+    mine = {q.id: q for q in pack.questions}
+    duplicates = tuple(
+        Duplicate(mine[f.question_id], f.repeats, f.repeats not in pack.questions)
+        for f in findings
+        if f.repeats and f.question_id
+    )
+    # Ids that clash with the bank are reported once, as a conflict, not again as validator errors;
+    # near-duplicates are listed as duplicates, which the person may skip, not as errors.
+    kept = tuple(f for f in findings if f.field != "id" and f.repeats is None)
+    return ImportPreview(pack, kept, tuple(conflicts), duplicates)
 
 
-def add_pack(preview: ImportPreview, corpus_dir: Path) -> Path:
-    """Write a previewed pack into the bank as `<pack>.yaml`, whole or not at all."""
+def add_pack(preview: ImportPreview, corpus_dir: Path, skip_duplicates: bool = True) -> Path:
+    """Write a previewed pack into the bank as `<pack>.yaml`, whole or not at all (its duplicates skipped)."""
     if not preview.ok:
         raise PackError("The pack has errors: fix them and import it again. " + "; ".join(preview.errors))
+    questions = preview.to_add(skip_duplicates)
+    if not questions:
+        raise PackError("Nothing to add: every question of the pack is already in the bank.")
     target = corpus_dir / f"{preview.pack.pack}.yaml"
     if target.exists():
         raise PackError(f"{target} already exists: rename the pack.")
-    return write_atomic(target, dump_pack(preview.pack))
+    return write_atomic(target, dump_pack(preview.pack.model_copy(update={"questions": questions})))

@@ -9,7 +9,9 @@ from ui.navigation import MOCK_INTERVIEW_PAGE, PRACTICE_PAGE, PROGRESS_PAGE, QUE
 st.set_page_config(page_title="MLOps interview simulator", page_icon="🎯", layout="wide")
 
 PAGES = [
-    st.Page(PRACTICE_PAGE, title="Practice", icon=":material/edit_note:", url_path="practice", default=True),
+    st.Page(PRACTICE_PAGE, title="Practice", icon=":material/edit_note:", url_path="start", default=True),
+    # The default page is served at the root only; this serves it at /practice too, for links to it.
+    st.Page(PRACTICE_PAGE, title="Practice", url_path="practice", visibility="hidden"),
     st.Page(MOCK_INTERVIEW_PAGE, title="Mock interview", icon=":material/timer:", url_path="mock-interview"),
     st.Page(PROGRESS_PAGE, title="Progress", icon=":material/monitoring:", url_path="progress"),
     st.Page(QUESTION_BANK_PAGE, title="Question bank", icon=":material/library_books:", url_path="question-bank"),

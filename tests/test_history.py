@@ -13,7 +13,7 @@ import pytest
 
 from simulator.bank import Question, load_pack
 from simulator.errors import ConfigError
-from simulator.history import DAY, LEITNER_DAYS, History, attempts_csv, attempts_json
+from simulator.history import DAY, LEITNER_DAYS, Attempt, History, attempts_csv, attempts_json, score_change
 
 from .helpers import ROOT, FakeEngine, judged
 
@@ -213,3 +213,16 @@ def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: Histo
     (point,) = history.delivery_history()
     assert point.attempt_id == attempt.id and not point.spoken and point.words_per_minute is None
     assert point.fillers_per_minute == typed.fillers_per_minute and point.hedge_count == typed.hedge_count
+
+
+def test_a_score_change_is_only_between_attempts_of_one_judge(history: History) -> None:
+    def attempt(score: float, judge: str, model: str) -> Attempt:
+        j = judged(DRIFT, {0}, score=score).model_copy(update={"judge": judge, "model": model})
+        return history.record(DRIFT, "a", j, session_id="s")
+
+    embedded = attempt(7.5, "embedding", "minilm")
+    assert score_change([embedded]) is None
+    llm = attempt(4.4, "llm", "smollm2")
+    assert score_change([embedded, llm]) is None  # an LLM's 4.4 is not 3.1 below an embedding 7.5
+    assert score_change([embedded, llm, attempt(8.0, "embedding", "minilm")]) == pytest.approx(0.5)
+    assert score_change([llm, attempt(6.4, "llm", "other-model")]) is None

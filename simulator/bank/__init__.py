@@ -1,6 +1,6 @@
 """The question bank: packs and rubrics as validated YAML, importers, the validator and uploads."""
 
-from .adhoc import adhoc_question
+from .adhoc import adhoc_question, point_question
 from .corpus import Corpus
 from .files import load_pack, load_rubrics
 from .models import (
@@ -12,6 +12,7 @@ from .models import (
     Kind,
     Misconception,
     Pack,
+    PointQuestion,
     Question,
     Rubric,
 )
@@ -26,9 +27,11 @@ __all__ = [
     "Kind",
     "Misconception",
     "Pack",
+    "PointQuestion",
     "Question",
     "Rubric",
     "adhoc_question",
     "load_pack",
     "load_rubrics",
+    "point_question",
 ]

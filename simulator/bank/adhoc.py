@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError
 from ..text import split_sentences
-from .models import AdhocQuestion, KeyPoint
+from .models import AdhocQuestion, KeyPoint, PointQuestion, Question
 
 # Where a one-sentence answer splits into claims: "A; B", "A, while B", "A, and B", "(x), B".
 _CLAUSE = re.compile(r"(?:;|,\s*while|,\s*whereas|,\s*and|(?<=\)),)\s+", re.I)
@@ -40,3 +40,19 @@ def adhoc_question(prompt: str, reference: str, key_points: list[str] | None = N
         }
         field = names.get(str(err["loc"][-1]), str(err["loc"][0]))
         raise InputError(f"The {field} cannot be used: {err['msg'].lower()}.") from None
+
+
+def point_question(question: Question, point: str, reference: str) -> PointQuestion:
+    """One key point of `question` as a question of its own, what a follow-up about the point asks:
+    graded against `reference`, the sentence of the reference answer that supports the point. The
+    prompt stays the question's, so its words are left out of the comparison as they were the first time."""
+    return PointQuestion(
+        id=question.id,
+        prompt=question.prompt,
+        kind=question.kind,
+        category=question.category,
+        difficulty=question.difficulty,
+        reference_answer=reference,
+        key_points=(question.key_point(point).model_copy(update={"weight": "must"}),),
+        misconceptions=tuple(m for m in question.misconceptions if m.contradicts == point),
+    )

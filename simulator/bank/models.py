@@ -84,6 +84,12 @@ class Question(_Strict):
         """Whether a person wrote the key points (they then say what is essential)."""
         return True
 
+    @property
+    def one_point(self) -> bool:
+        """Whether the question asks about one key point alone (a follow-up): then the answer as a
+        whole may state it, not only one of its sentences."""
+        return False
+
     def fingerprint(self) -> str:
         """Content hash of what grading depends on; changes when the reference changes."""
         parts = [self.prompt, self.reference_answer] + [f"{k.weight}:{k.text}" for k in self.key_points]
@@ -127,6 +133,14 @@ class AdhocQuestion(Question):
     @property
     def authored_points(self) -> bool:
         return not self.derived_key_points
+
+
+class PointQuestion(AdhocQuestion):
+    """One key point of a bank question asked on its own, as a follow-up does (`adhoc.point_question`)."""
+
+    @property
+    def one_point(self) -> bool:
+        return True
 
 
 class Category(_Strict):

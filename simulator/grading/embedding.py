@@ -26,8 +26,9 @@ from .misconceptions import opposite_polarity, stated
 from .scoring import features, final_score
 
 # 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match, brief-answer ceiling;
-# 5: misconceptions, negated key points and instructions to the grader earn nothing
-GRADER_VERSION = "embedding-5"
+# 5: misconceptions, negated key points and instructions to the grader earn nothing;
+# 6: ... nor count as near their point; follow-ups name the key point they ask about
+GRADER_VERSION = "embedding-6"
 UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
 
@@ -41,6 +42,7 @@ class Reference:
     point_tokens: list[np.ndarray]  # the same for each key point
     misconception_tokens: list[np.ndarray]  # ... and for each authored misconception
     misconceptions: np.ndarray  # (m, d) sentence vectors of the demoted misconceptions
+    follow_ups: np.ndarray  # (f, d) sentence vectors of the demoted authored follow-ups
 
 
 @dataclass
@@ -62,6 +64,7 @@ class _Planned:
     sentences: int
     points: int
     misconceptions: int
+    follow_ups: int
     stored: ReferenceVectors | None  # the store's vectors: then the texts are embedded only for their tokens
 
 
@@ -157,8 +160,10 @@ class EmbeddingJudge:
         # Sentences unrelated to the reference ("Ignore all previous instructions...", small talk)
         # are left out of the evidence when the answer has related ones: padding neither helps an
         # answer nor dilutes it (an off-topic answer stays off-topic with a sentence of junk added).
+        # A question about one point is answered by the whole answer: "You can tell without labels."
+        # says little on its own and is half of the point with the next sentence.
         related = np.flatnonzero((sentence_vectors @ ref.vectors.reference >= UNRELATED) & ~filler)
-        used = related if len(related) else np.flatnonzero(~filler)
+        used = related if len(related) and not question.one_point else np.flatnonzero(~filler)
         sentence_vectors = sentence_vectors[used]
         answer_vector = holistic(sentence_vectors)
         similarity = float(answer_vector @ ref.vectors.reference)
@@ -170,7 +175,8 @@ class EmbeddingJudge:
         tokens = [encoded[i].tokens for i in used]
         results, wrong = self._points(question, ref, used_sentences, sentence_vectors, tokens)
         results = [
-            r.model_copy(update={"evidence_index": int(used[r.evidence_index])}) if r.hit else r for r in results
+            r.model_copy(update={"evidence_index": int(used[r.evidence_index])}) if r.evidence_index is not None else r
+            for r in results
         ]
         wrong = [m.model_copy(update={"evidence_index": int(used[m.evidence_index])}) for m in wrong]
         answer_tokens = np.vstack([encoded[i].tokens for i in used])
@@ -182,6 +188,7 @@ class EmbeddingJudge:
         score = round(fitted, 1)
         missed = [r.text for r in sorted(results, key=lambda r: r.similarity) if not r.hit and r.weight == "must"]
         missed_nice = [r.text for r in results if not r.hit and r.weight == "nice"]
+        ask, point = follow_up(question, missed + missed_nice, ref.follow_ups @ ref.vectors.key_points.T)
         return Judgement(
             question_id=question.id,
             valid=True,
@@ -190,9 +197,10 @@ class EmbeddingJudge:
             key_points=results,
             missed=missed,
             missed_nice=missed_nice,
-            follow_up=follow_up(question, missed or missed_nice),
+            follow_up=ask,
+            follow_up_point=point,
             misconceptions=wrong,
-            feedback=feedback(results, feats, limit, wrong) + ([IGNORED] if ignored else []),
+            feedback=feedback(results, feats, score, limit, wrong) + ([IGNORED] if ignored else []),
             ignored_instructions=ignored,
             ceiling=None if limit is None else limit.score,
             sentences=sentences,
@@ -221,6 +229,9 @@ class EmbeddingJudge:
         """
         kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
         kp_words = point_alignment(ref.point_tokens, tokens)
+        # A sentence that says the opposite of a point, or states a misconception against it, is
+        # neither evidence for the point nor near it.
+        against = opposite_polarity(question, sentences)
         found: list[MisconceptionResult] = []
         if question.misconceptions:
             matches = point_alignment(ref.misconception_tokens, tokens)
@@ -228,21 +239,30 @@ class EmbeddingJudge:
             for i, s in stated(question, sentences, (kp_words + kp_sims) / 2, claims):
                 m = question.misconceptions[i]
                 found.append(MisconceptionResult(**m.model_dump(), evidence=sentences[s], evidence_index=s))
-                kp_words[s, [k.text for k in question.key_points].index(m.contradicts)] = 0.0
-        credible = np.where(opposite_polarity(question, sentences), 0.0, kp_words)
+                against[s, [k.text for k in question.key_points].index(m.contradicts)] = True
+        credible = np.where(against, 0.0, kp_words)
+        kp_sims = np.where(against, 0.0, kp_sims)
+        evidence = list(sentences)
+        if question.one_point and len(sentences) > 1:
+            # The answer as a whole, unless one of its sentences says the opposite: "You can tell
+            # without labels. Compare each feature with a reference window." states the point in two.
+            whole = point_alignment(ref.point_tokens, [np.vstack(tokens)]) * ~against.any(axis=0)
+            credible = np.vstack([credible, whole])
+            evidence.append(" ".join(sentences))
         results = []
         for j, kp in enumerate(question.key_points):
             best = int(np.argmax(credible[:, j]))
             hit = bool(credible[best, j] >= self.calibration.hit_threshold)
+            at = best if hit and best < len(sentences) else None  # None: the whole answer
             results.append(
                 KeyPointResult(
                     text=kp.text,
                     weight=kp.weight,
                     hit=hit,
                     similarity=round(max(-1.0, min(1.0, float(kp_sims[:, j].max()))), 4),
-                    word_match=round(max(-1.0, min(1.0, float(kp_words[best, j]))), 4),
-                    evidence=sentences[best] if hit else None,
-                    evidence_index=best if hit else None,
+                    word_match=round(max(-1.0, min(1.0, float(credible[best, j]))), 4),
+                    evidence=evidence[best] if hit else None,
+                    evidence_index=at,
                 )
             )
         # One sentence, one misconception: keep the first sentence that states each.
@@ -265,8 +285,9 @@ class EmbeddingJudge:
             stored = self._stored_vectors(question)
             sentences, points = reference_texts(question)
             wrong = demoted([m.text for m in question.misconceptions], question)
-            plan[key] = _Planned(key, len(texts), len(sentences), len(points), len(wrong), stored)
-            texts += sentences + points + wrong
+            asks = demoted(list(question.follow_ups), question)
+            plan[key] = _Planned(key, len(texts), len(sentences), len(points), len(wrong), len(asks), stored)
+            texts += sentences + points + wrong + asks
         return list(plan.values()), known
 
     def _take_references(self, plan: list[_Planned], encoded: list[Encoded]) -> dict[str, Reference]:
@@ -276,7 +297,9 @@ class EmbeddingJudge:
             sentences = encoded[item.at : item.at + item.sentences]
             at = item.at + item.sentences
             points = encoded[at : at + item.points]
-            wrong = encoded[at + item.points : at + item.points + item.misconceptions]
+            at += item.points
+            wrong = encoded[at : at + item.misconceptions]
+            asks = encoded[at + item.misconceptions : at + item.misconceptions + item.follow_ups]
             vectors = item.stored or ReferenceVectors(
                 reference=holistic(np.stack([e.vector for e in sentences])),
                 key_points=np.stack([e.vector for e in points]),
@@ -286,7 +309,8 @@ class EmbeddingJudge:
                 np.vstack([e.tokens for e in sentences]),
                 [e.tokens for e in points],
                 [e.tokens for e in wrong],
-                np.array([e.vector for e in wrong]) if wrong else np.zeros((0, len(sentences[0].vector))),
+                _vectors(wrong, len(sentences[0].vector)),
+                _vectors(asks, len(sentences[0].vector)),
             )
             self._remember(item.key, fresh[item.key])
         return fresh
@@ -333,3 +357,8 @@ class EmbeddingJudge:
             grader_version=f"{GRADER_VERSION}/{self.calibration.version}",
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+
+def _vectors(encoded: list[Encoded], dim: int) -> np.ndarray:
+    """The sentence vectors of `encoded` as rows, (0, dim) when there are none."""
+    return np.array([e.vector for e in encoded]) if encoded else np.zeros((0, dim))

@@ -111,11 +111,11 @@ class Gate:
         if similarity < calibration.off_topic_floor:
             return "Off-topic: the answer does not address this question. Re-read the question and try again."
         if nearest_other is not None:
-            other_id, other_sim = nearest_other
+            _, other_sim = nearest_other
             if other_sim - similarity > calibration.off_topic_margin:
                 return (
-                    "Off-topic: this answer fits another question in the bank "
-                    f"({other_id}) better than this one. Re-read the question and try again."
+                    "Off-topic: this answer fits another question in the bank better than this one. "
+                    "Re-read the question and try again."
                 )
         return None
 

@@ -36,6 +36,7 @@ _NEGATIONS = frozenset({"not", "no", "never", "none", "nothing", "neither", "nor
 # Where a sentence splits into claims: punctuation and the conjunctions that join two of them.
 _CLAUSES = re.compile(r"[,;:()]|\b(?:but|so|because|while|whereas|although|though|which)\b", re.I)
 _NOT_ONLY = frozenset({"only", "just", "merely", "simply"})
+_QUANTIFIERS = frozenset({"any", "all", "each", "every", "much", "many", "enough"})  # "without any labels"
 # A sentence longer than this makes several claims, and a negation in it is rarely about the point
 # it matches best (measured on tests/data/points: longer sentences lost 5% of true hits to it).
 POLARITY_MAX_WORDS = 20
@@ -79,13 +80,29 @@ def stated(
     return out
 
 
+def _negation_at(tokens: list[str], i: int) -> bool:
+    """Whether tokens[i] negates; "not only X" and "not just X" assert X."""
+    t = tokens[i]
+    return (t in _NEGATIONS or t.endswith(("n't", "n’t"))) and (i + 1 == len(tokens) or tokens[i + 1] not in _NOT_ONLY)
+
+
 def _negations(text: str) -> int:
-    """How many negations a text holds; "not only X" and "not just X" assert X and do not count."""
+    """How many negations a text holds."""
     tokens = words(text.lower())
-    return sum(
-        (t in _NEGATIONS or t.endswith(("n't", "n’t"))) and (i + 1 == len(tokens) or tokens[i + 1] not in _NOT_ONLY)
-        for i, t in enumerate(tokens)
-    )
+    return sum(_negation_at(tokens, i) for i in range(len(tokens)))
+
+
+def _loose_withouts(text: str, other: str) -> int:
+    """How many "without X" in `text` name an X that `other` does not mention: a condition added
+    ("detected without labels"), not the claim negated."""
+    tokens = words(text.lower())
+    said = _stems(other)
+    loose = 0
+    for i, t in enumerate(tokens):
+        if t == "without":
+            after = [w for w in tokens[i + 1 :] if w not in STOP_WORDS and w not in _QUANTIFIERS][:1]
+            loose += bool(after) and stem(after[0]) not in said
+    return loose
 
 
 def negated(text: str) -> bool:
@@ -93,13 +110,13 @@ def negated(text: str) -> bool:
     return _negations(text) % 2 == 1
 
 
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
 def _closest_clauses(sentence: str, point: str) -> tuple[str, str] | None:
     """The clause of `sentence` and the clause of `point` that share most content words (None: none)."""
-
-    def stems(text: str) -> set[str]:
-        return {stem(w) for w in content_words(text)}
-
-    pairs = [(len(stems(c) & stems(d)), c, d) for c in _CLAUSES.split(sentence) for d in _CLAUSES.split(point)]
+    pairs = [(len(_stems(c) & _stems(d)), c, d) for c in _CLAUSES.split(sentence) for d in _CLAUSES.split(point)]
     shared, clause, point_clause = max(pairs, key=lambda pair: pair[0])
     return (clause, point_clause) if shared else None
 
@@ -119,5 +136,9 @@ def opposite_polarity(question: Question, sentences: list[str]) -> np.ndarray:
             continue
         for j, point in enumerate(question.key_points):
             closest = _closest_clauses(sentence, point.text)
-            out[s, j] = closest is not None and negated(closest[0]) != negated(closest[1])
+            if closest is not None:
+                clause, point_clause = closest
+                ours = _negations(clause) - _loose_withouts(clause, point_clause)
+                theirs = _negations(point_clause) - _loose_withouts(point_clause, clause)
+                out[s, j] = ours % 2 != theirs % 2
     return out

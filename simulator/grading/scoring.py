@@ -43,6 +43,7 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
       Against a quiz reference of a few words, a few words can be the whole answer ("push and
       pop"), and against a one-word reference ("push") one word is; then nothing caps them. (One
       word against a reference that needs an explanation is not graded at all: `gate.BARE`.)
+    - A follow-up's answer that does not state its one point (`Question.one_point`): whatever else it says.
     - Near none of the key points: similar words, nothing the reference asks for.
     - Under a tenth of the reference's length (BRIEF_SHARE): a line where the question needs a
       paragraph ("small share of traffic" for a 90-word canary reference scored 7.2) is partial at
@@ -57,6 +58,10 @@ def ceiling(feats: dict[str, float], question: Question, answer: str) -> Ceiling
             round(top, 1),
             f"Too short for this question ({n} word{'s' if n != 1 else ''}; {why}), "
             f"so it scores {WEAK_MAX} at most: explain the why and give an example.",
+        )
+    if question.one_point and not feats["kp_hit"]:
+        return Ceiling(
+            WEAK_MAX, f"It does not state the point the follow-up asks about, so it scores {WEAK_MAX} at most."
         )
     if feats["kp_coverage"] < NEAR_NONE:
         return Ceiling(WEAK_MAX, f"The answer comes near none of the key points, so it scores {WEAK_MAX} at most.")

@@ -1,7 +1,7 @@
 """The history: every graded attempt stored the moment it is graded, progress, reviews and exports."""
 
 from .export import attempts_csv, attempts_json, to_csv
-from .records import MODES, Attempt, Mode, RecordOptions, ReviewItem
+from .records import MODES, Attempt, Mode, RecordOptions, ReviewItem, score_change
 from .store import DAY, LEITNER_DAYS, History
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "ReviewItem",
     "attempts_csv",
     "attempts_json",
+    "score_change",
     "to_csv",
 ]

@@ -130,6 +130,14 @@ class ReviewItem:
         return self.due_at <= now
 
 
+def score_change(attempts: list[Attempt]) -> float | None:
+    """The last attempt's score less that of the latest earlier one graded by the same judge and
+    model; None when there is none: scores of two judges are not on one scale."""
+    last = attempts[-1].judgement
+    same = [a for a in attempts[:-1] if (a.judgement.judge, a.judgement.model) == (last.judge, last.model)]
+    return None if not same else last.score - same[-1].score
+
+
 class RecordOptions(TypedDict, total=False):
     """What `History.record` takes besides the question, answer and judgement (for pass-through callers)."""
 

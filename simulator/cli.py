@@ -178,7 +178,8 @@ def import_(
     for line in summary:
         typer.echo(line)
     if details:
-        typer.echo(f"The {len(details)} warning(s) one by one: interview-sim validate {out}")
+        n = sum(len(messages) for messages in details.values())
+        typer.echo(f"The {n} warning(s) one by one: interview-sim validate {out}")
 
 
 @app.command()

@@ -149,8 +149,10 @@ def test_the_warnings_are_summed_up_in_words_and_their_details_collapsed() -> No
     )
     assert "needs_review" not in summary and "field" not in summary
     [details] = at.expander
-    assert re.fullmatch(r"Details: \d+ warnings", details.label) and not details.proto.expanded
-    assert any("field needs_review: guessed by an importer" in plain(m.value) for m in details.markdown)
+    assert re.fullmatch(r"Details: \d+ warnings on 12 questions", details.label) and not details.proto.expanded
+    shown = [plain(m.value) for m in details.markdown]
+    assert "**Why use DVC over Git LFS?**" in shown
+    assert any("- needs_review: guessed by an importer" in m for m in shown)
 
 
 def test_a_sheet_with_one_new_question_and_one_duplicate_adds_the_new_one(

@@ -154,9 +154,11 @@ def _preview(preview: ImportPreview, corpus_dir: Path) -> None:
     if summary:
         st.info(md_escape(" ".join(summary)), icon=":material/rate_review:")
     if details:
-        with st.expander(f"Details: {plural(len(details), 'warning')}", expanded=False):
-            for message in details:
-                st.markdown(f"- {md_escape(message)}")
+        n = sum(len(messages) for messages in details.values())
+        with st.expander(f"Details: {plural(n, 'warning')} on {plural(len(details), 'question')}", expanded=False):
+            for prompt, messages in details.items():
+                st.markdown(f"**{md_escape(prompt)}**")
+                st.markdown("\n".join(f"- {md_escape(m)}" for m in messages))
     if not questions:
         st.info("Nothing to add: every question of this file is already in the bank.")
         return

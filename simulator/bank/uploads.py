@@ -72,10 +72,11 @@ class ImportPreview:
         skipped = {d.question.id for d in self.duplicates} if skip_duplicates else set()
         return tuple(q for q in self.pack.questions if q.id not in skipped)
 
-    def notes(self, questions: tuple[Question, ...]) -> tuple[list[str], list[str]]:
-        """What to review in `questions`: a summary in a sentence or two, and the warnings one by one."""
-        ids = {q.id for q in questions}
-        warnings = [f for f in self.findings if f.level == "warning" and f.question_id in ids]
+    def notes(self, questions: tuple[Question, ...]) -> tuple[list[str], dict[str, list[str]]]:
+        """What to review in `questions`: a summary in a sentence or two, and each question's warnings
+        (by its prompt)."""
+        prompts = {q.id: q.prompt for q in questions}
+        warnings = [f for f in self.findings if f.level == "warning" and f.question_id in prompts]
         summary = []
         guessed = [q for q in questions if q.needs_review]
         if guessed:
@@ -92,7 +93,10 @@ class ImportPreview:
                 f"{_questions(len(thin))} {'differs' if len(thin) == 1 else 'differ'} from the bank's usual "
                 f"question, which has {lacking}."
             )
-        return summary, [_plain(f) for f in warnings]
+        details: dict[str, list[str]] = {}
+        for f in warnings:
+            details.setdefault(prompts[str(f.question_id)], []).append(f"{f.field}: {f.message}")
+        return summary, details
 
 
 def _questions(n: int) -> str:

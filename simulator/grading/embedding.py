@@ -27,7 +27,7 @@ from .scoring import features, final_score
 
 # 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match, brief-answer ceiling;
 # 5: misconceptions, negated key points and instructions to the grader earn nothing;
-# 6: ... nor count as near their point; follow-ups name the key point they ask about
+# 6: ... nor count as near their point by their words; follow-ups name the key point they ask about
 GRADER_VERSION = "embedding-6"
 UNRELATED = 0.25  # a sentence this far from the reference says nothing about it (see _grade)
 MAX_CACHED_REFERENCES = 512  # per judge; a reference costs a few KB of token vectors
@@ -229,8 +229,8 @@ class EmbeddingJudge:
         """
         kp_sims = sentence_vectors @ ref.vectors.key_points.T  # (sentences, key points)
         kp_words = point_alignment(ref.point_tokens, tokens)
-        # A sentence that says the opposite of a point, or states a misconception against it, is
-        # neither evidence for the point nor near it.
+        # A sentence that says the opposite of a point, or states a misconception against it, is no
+        # evidence for the point, nor by its words near it (`scoring.features`: kp_credit).
         against = opposite_polarity(question, sentences)
         found: list[MisconceptionResult] = []
         if question.misconceptions:
@@ -241,7 +241,6 @@ class EmbeddingJudge:
                 found.append(MisconceptionResult(**m.model_dump(), evidence=sentences[s], evidence_index=s))
                 against[s, [k.text for k in question.key_points].index(m.contradicts)] = True
         credible = np.where(against, 0.0, kp_words)
-        kp_sims = np.where(against, 0.0, kp_sims)
         evidence = list(sentences)
         if question.one_point and len(sentences) > 1:
             # The answer as a whole, unless one of its sentences says the opposite: "You can tell

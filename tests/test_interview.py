@@ -199,7 +199,7 @@ def test_mock_interview_runs_to_a_report(history: History, bank: Corpus) -> None
 
 
 def test_report_exports(history: History, bank: Corpus) -> None:
-    engine = FakeEngine()
+    engine = FakeEngine(score=7.0)  # "good": a category is called the strongest only from there
     interview = start_mock(bank, 2, 90, QuestionFilter(categories=("tooling", "debugging")), random.Random(5))
     tricky = "```\n# not a heading\n``` <script>x</script> | pipe"
     interview.submit(engine, history, bank, tricky)
@@ -225,7 +225,7 @@ def test_report_exports(history: History, bank: Corpus) -> None:
 def test_without_a_difference_there_is_no_weakest_category(history: History, bank: Corpus) -> None:
     interview = start_mock(bank, 2, 60, QuestionFilter(categories=("tooling",)), random.Random(1))
     for _ in interview.slots:
-        interview.submit(FakeEngine(), history, bank, "answer")
+        interview.submit(FakeEngine(score=7.0), history, bank, "answer")
     report = interview.report(bank)
     assert report.strongest is not None and report.weakest is None  # one category
     tied = start_mock(bank, 2, 60, QuestionFilter(kinds=("scenario",)), random.Random(1))

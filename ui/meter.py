@@ -19,13 +19,15 @@ export default function(component) {
   // (e.g. when the grader finishes warming up), and a listener on the old one would go deaf.
   const selector = '.st-key-' + data.key + ' textarea';
   const box = () => document.querySelector(selector);
-  const fmt = (s) => s < 60 ? s + ' s' : Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+  // As ui.text.human_duration says it, for the lengths an answer takes.
+  const fmt = (s) => s < 10 ? 'under 10 s' : s < 60 ? s + ' s'
+    : s < 600 ? Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '') : Math.round(s / 60) + ' min';
   const onInput = (event) => { if (event.target.matches && event.target.matches(selector)) count(); };
   const count = () => {
     const text = box() ? box().value : '';
     const n = (text.match(/[\\p{L}\\p{N}]+(?:['’\\-.][\\p{L}\\p{N}]+)*/gu) || []).length;
-    const spoken = fmt(Math.round(n * 60 / data.wpm));
-    words.textContent = n + (n === 1 ? ' word' : ' words') + ' · about ' + spoken + ' spoken';
+    const s = Math.round(n * 60 / data.wpm);
+    words.textContent = n + (n === 1 ? ' word' : ' words') + ' · ' + (s < 10 ? '' : 'about ') + fmt(s) + ' spoken';
   };
   count();
   document.addEventListener('input', onInput, true);
@@ -35,12 +37,12 @@ export default function(component) {
     const tick = () => {
       const left = Math.max(0, end - performance.now());
       const s = Math.ceil(left / 1000);
-      clock.textContent = '⏱ ' + Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0') + ' left';
+      clock.textContent = 'Time left ' + Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
       clock.classList.toggle('low', s <= 30);
       if (left <= 0) {
         clearInterval(timer);
         timer = null;
-        clock.textContent = '⏱ time is up: submitting your answer as it stands';
+        clock.textContent = 'Time is up: submitting your answer as it stands';
         setTriggerValue('expired', box() ? box().value : '');
       }
     };
@@ -56,7 +58,8 @@ export default function(component) {
 _METER_CSS = """
 .meter { display: flex; gap: 1.5rem; align-items: baseline; font-size: 0.875rem; color: var(--st-text-color); }
 .words { opacity: 0.7; }
-.clock { font-weight: 600; font-variant-numeric: tabular-nums; }
+/* Plain text, no emoji: a glyph missing from the machine's fonts would show as a box. */
+.clock { font-size: 1.25rem; font-weight: 700; font-variant-numeric: tabular-nums; }
 .clock.low { color: #c0392b; }
 """
 

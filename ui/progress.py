@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import altair as alt
@@ -12,20 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from simulator import Corpus
-from simulator.history import DAY, LEITNER_DAYS, History, ReviewItem, attempts_csv, attempts_json
-from simulator.sessions import format_duration
+from simulator.history import LEITNER_DAYS, History, ReviewItem, attempts_csv, attempts_json
 from ui.navigation import PRACTICE_PAGE, open_in_practice
 from ui.runtime import corpus, runtime
-from ui.text import md_escape
+from ui.text import due_label, md_escape
 
 REVIEW_SHOWN = 10
-
-
-def _when(due_at: float, now: float) -> str:
-    if due_at <= now:
-        return "due now"
-    left = due_at - now
-    return f"due in {left / DAY:.0f} days" if left >= DAY * 1.5 else f"due in {format_duration(left)}"
+BAR_STEP = 32  # pixels per bar: room for every category's label, however many there are
+DATE_TICKS = 8
 
 
 def _timeline(points: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
@@ -35,6 +29,23 @@ def _timeline(points: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:
             "when": [datetime.fromtimestamp(p.created_at) for p in points],
             **{column: [getattr(p, attr) for p in points] for column, attr in columns.items()},
         }
+    )
+
+
+def date_axis(when: pd.Series) -> alt.X:
+    """A time axis labelled with dates, whole days wide, at most one tick a day.
+
+    Left to itself Vega-Lite labels a short span in milliseconds (".063") or seconds (":15 :30"):
+    one attempt, or many within a minute, would show no date at all.
+    """
+    first = when.min().normalize()
+    last = when.max().normalize() + timedelta(days=1)
+    step = -(-(last - first).days // DATE_TICKS)  # whole days between ticks, at most DATE_TICKS of them
+    return alt.X(
+        "when:T",
+        title=None,
+        scale=alt.Scale(domain=[first.isoformat(), last.isoformat()]),
+        axis=alt.Axis(format="%d %b", tickCount={"interval": "day", "step": step}, labelAngle=0),
     )
 
 
@@ -54,7 +65,7 @@ def scores_over_time(points: Sequence[Any], bank: Corpus) -> None:
     frame["category"] = [bank.category_title(c) for c in frame["category"]]
     frame["attempt"] = range(1, len(frame) + 1)
     base = alt.Chart(frame).encode(
-        x=alt.X("when:T", title=None),
+        x=date_axis(frame["when"]),
         y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10])),
     )
     line = (
@@ -63,9 +74,15 @@ def scores_over_time(points: Sequence[Any], bank: Corpus) -> None:
         .encode(y=alt.Y("rolling:Q", title="score (points; line: mean of the last 5)"))
     )
     dots = base.mark_circle(size=70).encode(
-        color=alt.Color("mode:N"), tooltip=["attempt", "when:T", "question", "category", "mode", "score"]
+        color=alt.Color("mode:N"),
+        tooltip=["attempt", alt.Tooltip("when:T", format="%d %b %Y %H:%M"), "question", "category", "mode", "score"],
     )
     st.altair_chart(line + dots, width="stretch")
+
+
+def shown_series(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The columns worth a line: an empty or all-zero series would only draw a flat "0.000000" axis."""
+    return [c for c in columns if frame[c].fillna(0).ne(0).any()]
 
 
 def delivery_over_time(history: History) -> None:
@@ -84,17 +101,20 @@ def delivery_over_time(history: History) -> None:
         },
     )
     cols = st.columns(2)
-    cols[0].line_chart(trend, x="when", y=["fillers per minute", "hedges"], height=220)
-    if trend["words per minute"].notna().any():
+    habits = shown_series(trend, ["fillers per minute", "hedges"])
+    if habits:
+        cols[0].line_chart(trend, x="when", y=habits, height=220)
+    else:
+        cols[0].caption("No filler words or hedges in your answers yet.")
+    if shown_series(trend, ["words per minute"]):
         cols[1].line_chart(trend.dropna(), x="when", y="words per minute", height=220)
     else:
-        cols[1].caption("Record a spoken answer to see your pace here.")
+        cols[1].caption("No spoken answers yet: record one to see your pace here.")
 
 
-def mastery_by_category(history: History, bank: Corpus) -> None:
-    st.subheader("Mastery by category")
-    st.caption("The mean of the latest score of each question you answered in the category.")
-    mframe = pd.DataFrame(
+def mastery_frame(history: History, bank: Corpus) -> pd.DataFrame:
+    """One row per practised category, weakest first: its title, mastery, questions and attempts."""
+    return pd.DataFrame(
         [
             {
                 "category": bank.category_title(m.category),
@@ -103,20 +123,30 @@ def mastery_by_category(history: History, bank: Corpus) -> None:
                 "attempts": m.attempts,
             }
             for m in history.mastery()
-        ]
+        ],
+        columns=["category", "mastery", "questions", "attempts"],
     )
-    chart = (
-        alt.Chart(mframe)
-        .mark_bar()
-        .encode(
-            x=alt.X("mastery:Q", scale=alt.Scale(domain=[0, 10])),
-            y=alt.Y("category:N", sort="-x", title=None),
-            color=alt.Color("mastery:Q", scale=alt.Scale(domain=[0, 10], scheme="redyellowgreen"), legend=None),
-            tooltip=["category", "mastery", "questions", "attempts"],
-        )
-        .properties(height=max(120, 28 * len(mframe)))
+
+
+def mastery_chart(mframe: pd.DataFrame) -> alt.LayerChart:
+    """A bar per category with its title beside it and its score at the bar's end (a 0 draws no bar)."""
+    base = alt.Chart(mframe).encode(
+        x=alt.X("mastery:Q", scale=alt.Scale(domain=[0, 10])),
+        # Vega-Lite hides labels that overlap: a fixed step per bar and no overlap rule keep them all.
+        y=alt.Y("category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240, labelOverlap=False)),
+        tooltip=["category", "mastery", "questions", "attempts"],
     )
-    st.altair_chart(chart, width="stretch")
+    bars = base.mark_bar().encode(
+        color=alt.Color("mastery:Q", scale=alt.Scale(domain=[0, 10], scheme="redyellowgreen"), legend=None)
+    )
+    scores = base.mark_text(align="left", dx=4).encode(text=alt.Text("mastery:Q", format=".1f"))
+    return (bars + scores).properties(height=alt.Step(BAR_STEP))
+
+
+def mastery_by_category(history: History, bank: Corpus) -> None:
+    st.subheader("Mastery by category")
+    st.caption("The mean of the latest score of each question you answered in the category.")
+    st.altair_chart(mastery_chart(mastery_frame(history, bank)), width="stretch")
 
 
 def most_missed(history: History, bank: Corpus) -> None:
@@ -160,7 +190,7 @@ def review_queue(queue: Sequence[ReviewItem], bank: Corpus, now: float) -> None:
                 st.markdown(f"**{md_escape(q.prompt)}**")
                 st.caption(
                     md_escape(
-                        f"Box {item.box} · {_when(item.due_at, now)} · missed: "
+                        f"Box {item.box} · {due_label(item.due_at, now)} · missed: "
                         + ("; ".join(item.missed) or "the answer was not gradable")
                     )
                 )
@@ -176,7 +206,7 @@ def review_queue(queue: Sequence[ReviewItem], bank: Corpus, now: float) -> None:
         st.caption(f"…and {len(queue) - REVIEW_SHOWN} more.")
 
 
-def recent_answers(history: History) -> None:
+def recent_answers(history: History, bank: Corpus) -> None:
     """The last 200 answers in a table, and the whole history to download."""
     with st.expander("Recent answers and exports"):
         recent = history.attempts(limit=200)
@@ -198,10 +228,10 @@ def recent_answers(history: History) -> None:
         cols = st.columns([1, 1, 3])
         # Built when clicked, not on every run: the whole history can be large.
         cols[0].download_button(
-            "All attempts (JSON)", lambda: attempts_json(history.attempts()), "history.json", "application/json"
+            "All attempts (JSON)", lambda: attempts_json(history.attempts(), bank), "history.json", "application/json"
         )
         cols[1].download_button(
-            "All attempts (CSV)", lambda: attempts_csv(history.attempts()), "history.csv", "text/csv"
+            "All attempts (CSV)", lambda: attempts_csv(history.attempts(), bank), "history.csv", "text/csv"
         )
 
 
@@ -224,7 +254,7 @@ def main() -> None:
     with right:
         most_missed(history, bank)
     review_queue(queue, bank, now)
-    recent_answers(history)
+    recent_answers(history, bank)
 
 
 main()

@@ -1,9 +1,10 @@
-"""Text as the person typed it, in markdown: escaping, plurals and bulleted lists."""
+"""Text as the person typed it, in markdown: escaping, plurals, bulleted lists and human durations."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 import streamlit as st
 
@@ -36,3 +37,30 @@ def bullets(title: str, items: Iterable[object]) -> None:
     st.markdown(f"**{title}**")
     for item in items:
         st.markdown(f"- {md_escape(str(item))}")
+
+
+def human_duration(seconds: float) -> str:
+    """A duration as a person says it: `under 10 s`, `45 s`, `2 min 10 s`, `3 h`, `5 days`."""
+    seconds = max(0, round(seconds))
+    if seconds < 10:
+        return "under 10 s"
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 600:  # seconds still matter in a short answer
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 86400:
+        return plural(round(seconds / 3600), "h", "h")
+    return plural(round(seconds / 86400), "day")
+
+
+def due_label(due_at: float, now: float) -> str:
+    """`due now`, `due in 3 h` (later today), `due tomorrow`, `due in 5 days` (calendar days, local time)."""
+    if due_at <= now:
+        return "due now"
+    days = (date.fromtimestamp(due_at) - date.fromtimestamp(now)).days
+    if days == 0:
+        return f"due in {human_duration(due_at - now)}"
+    return "due tomorrow" if days == 1 else f"due in {days} days"

@@ -25,7 +25,7 @@ from simulator.speech import (
     transcriber,
 )
 from ui.runtime import corpus, runtime, secret
-from ui.text import md_escape
+from ui.text import human_duration, md_escape
 from ui.widgets import widget_key
 
 SPOKEN = "_voice_spoken"  # answer key -> Spoken: what the last recording for that answer gave
@@ -132,7 +132,7 @@ def show_delivery(attempt_id: int | None) -> None:
         if d.words_per_minute is not None:
             cols[0].metric("Words per minute", f"{d.words_per_minute:.0f}")
         else:
-            cols[0].metric("Time to say it", f"{d.duration_s / 60:.1f} min", help=f"Estimated at {TYPED_WPM} words/min")
+            cols[0].metric("Time to say it", human_duration(d.duration_s), help=f"Estimated at {TYPED_WPM} words/min")
         cols[1].metric("Filler words", d.filler_count, help=f"{d.fillers_per_minute} per minute")
         cols[2].metric("Hedges", d.hedge_count)
         if d.spoken:

@@ -71,6 +71,7 @@ class MockSlot:
     judgement: Judgement | None = None
     seconds_used: float | None = None
     timed_out: bool = False
+    delivery: dict[str, Any] | None = None  # as stored with the attempt
 
     @property
     def answered(self) -> bool:
@@ -150,6 +151,7 @@ class MockInterview:
         )
         slot.answer, slot.attempt_id, slot.judgement = answer, attempt.id, attempt.judgement
         slot.seconds_used, slot.timed_out = round(used, 1), late
+        slot.delivery = attempt.extra.get("delivery")
         self.index += 1
         return attempt
 
@@ -191,6 +193,7 @@ def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
                 question_id=q.id,
                 prompt=q.prompt,
                 category=q.category,
+                category_title=corpus.category_title(q.category),
                 kind=q.kind,
                 difficulty=q.difficulty,
                 answered=j is not None,
@@ -205,6 +208,7 @@ def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
                 key_points_total=len(q.key_points),
                 missed=tuple(j.missed) if j else tuple(k.text for k in q.must_points),
                 reference_answer=q.reference_answer,
+                delivery=slot.delivery,
             )
         )
     asked = [r for r in rows if r.answered] or rows

@@ -8,7 +8,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..grading import band_for
 from ..history import to_csv
+from ..history.export import delivery_record
+from ..text import split_sentences
+
+STRONG_BANDS = ("good", "excellent")  # a category is called the strongest only from "good" up
 
 
 def format_duration(seconds: float) -> str:
@@ -26,6 +31,7 @@ class ReportRow:
     question_id: str
     prompt: str
     category: str
+    category_title: str
     kind: str
     difficulty: str
     answered: bool
@@ -40,13 +46,22 @@ class ReportRow:
     key_points_total: int
     missed: tuple[str, ...]
     reference_answer: str
+    delivery: dict[str, Any] | None = None  # as stored with the attempt (`Delivery` as JSON)
 
     def record(self) -> dict[str, Any]:
-        """The row for the JSON and CSV exports: every field but the reference answer."""
+        """The row for the JSON and CSV exports: every field but the reference answer, with the
+        answer mode (typed or spoken) and the delivery figures."""
         row = asdict(self)
-        del row["reference_answer"]
+        del row["reference_answer"], row["delivery"]
         row["missed"] = "; ".join(self.missed)
-        return row
+        return {**row, **delivery_record(self.delivery)}
+
+
+def verdict(reason: str) -> str:
+    """What a not-graded answer's reason says happened, in its first sentence, without advice to retry."""
+    first = (split_sentences(reason) or [reason])[0]
+    first = re.sub(r"[,;:]?\s*(?:then\s+)?try again\b[^.!?]*", "", first, flags=re.IGNORECASE).strip()
+    return first if first.endswith((".", "!", "?")) else f"{first}."
 
 
 @dataclass(frozen=True)
@@ -76,11 +91,14 @@ class MockReport:
 
     @property
     def strongest(self) -> CategoryScore | None:
-        return self.categories[0] if self.categories else None
+        """The best category, when it scored at least "good": a weak best is no strength."""
+        if self.categories and band_for(self.categories[0].score) in STRONG_BANDS:
+            return self.categories[0]
+        return None
 
     @property
     def weakest(self) -> CategoryScore | None:
-        """None when every category scored the same (it would also be the strongest)."""
+        """None when every category scored the same (it would also be the best)."""
         if len(self.categories) < 2 or self.categories[-1].score == self.categories[0].score:
             return None
         return self.categories[-1]
@@ -93,10 +111,11 @@ class MockReport:
             "overall": self.overall,
             "answered": self.answered,
             "questions": len(self.rows),
-            "strongest": self.strongest.category if self.strongest else None,
-            "weakest": self.weakest.category if self.weakest else None,
+            "strongest": self.strongest.title if self.strongest else None,
+            "weakest": self.weakest.title if self.weakest else None,
             "categories": [
-                {"category": c.category, "score": c.score, "questions": c.questions} for c in self.categories
+                {"category": c.category, "title": c.title, "score": c.score, "questions": c.questions}
+                for c in self.categories
             ],
             "attempts": [r.record() for r in self.rows],
         }
@@ -116,6 +135,8 @@ class MockReport:
         ]
         if self.strongest:
             lines.append(f"- Strongest category: {self.strongest.title} ({self.strongest.score:.1f})")
+        else:
+            lines.append("- No strong category yet.")
         if self.weakest:
             lines.append(f"- Weakest category: {self.weakest.title} ({self.weakest.score:.1f})")
         lines += ["", "| # | Question | Category | Score | Band | Time |", "|---|---|---|---|---|---|"]
@@ -123,12 +144,12 @@ class MockReport:
             when = "not reached" if not r.answered else format_duration(r.seconds_used or 0)
             when += " (time ran out)" if r.timed_out else ""
             prompt = _cell(r.prompt)
-            lines.append(f"| {r.number} | {prompt} | {r.category} | {r.score:.1f} | {r.band} | {when} |")
+            lines.append(f"| {r.number} | {prompt} | {_cell(r.category_title)} | {r.score:.1f} | {r.band} | {when} |")
         for r in self.rows:
             lines += ["", f"## {r.number}. {_cell(r.prompt)}", ""]
             lines += [f"Score **{r.score:.1f}** ({r.band}), key points {r.key_points_hit}/{r.key_points_total}."]
             if r.reason:
-                lines += ["", f"Not graded: {r.reason}"]
+                lines += ["", f"Not graded: {verdict(r.reason)}"]
             lines += ["", "Your answer:", "", _fence(r.answer or "(no answer)")]
             if r.missed:
                 lines += ["", "Missed must-have points:", ""] + [f"- {_cell(m)}" for m in r.missed]

@@ -10,6 +10,7 @@ import streamlit as st
 
 from simulator import Corpus, SimulatorError
 from simulator.sessions import MockInterview, MockReport, format_duration, start_mock
+from simulator.sessions.report import verdict
 from ui import voice
 from ui.judgement_view import BAND_COLORS, BAND_HEX, score_header, show_judgement
 from ui.meter import answer_meter
@@ -138,31 +139,43 @@ def running(interview: MockInterview) -> None:
     st.caption(f"{format_duration(interview.seconds_per_question)} per question · no feedback until the end")
 
 
-def _chart(report: MockReport) -> alt.Chart:
-    data = pd.DataFrame(
+def chart_data(report: MockReport) -> pd.DataFrame:
+    """One row per question for the report's chart: its bar, band, category title and the word above it."""
+    return pd.DataFrame(
         [
             {
                 "question": f"Q{r.number}",
                 "score": r.score,
                 "band": r.band,
-                "category": r.category,
+                # A 0 draws no bar: the word above it says why.
+                "label": f"{r.score:.1f}" if r.valid else ("not reached" if not r.answered else "not graded"),
+                "category": r.category_title,
                 "prompt": r.prompt,
             }
             for r in report.rows
         ]
     )
-    bands = [b for b in BAND_COLORS if b in set(data["band"])]
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("question:N", sort=None, title=None),
-            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title="score"),
-            color=alt.Color("band:N", scale=alt.Scale(domain=bands, range=[BAND_HEX[b] for b in bands])),
-            tooltip=["question", "prompt", "category", "score", "band"],
-        )
-        .properties(height=260)
+
+
+def legend_bands(data: pd.DataFrame) -> list[str]:
+    """The bands in the legend: only those with a bar drawn (a 0 draws none)."""
+    drawn = set(data.loc[data["score"] > 0, "band"])
+    return [b for b in BAND_COLORS if b in drawn]
+
+
+def _chart(report: MockReport) -> alt.LayerChart:
+    data = chart_data(report)
+    bands = legend_bands(data)
+    base = alt.Chart(data).encode(
+        # The questions in order: the bars' layer alone would list the drawn ones first.
+        x=alt.X("question:N", scale=alt.Scale(domain=list(data["question"])), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title="score"),
+        tooltip=["question", "prompt", "category", "score", "band"],
     )
+    bars = base.transform_filter(alt.datum.score > 0).mark_bar()
+    bars = bars.encode(color=alt.Color("band:N", scale=alt.Scale(domain=bands, range=[BAND_HEX[b] for b in bands])))
+    labels = base.mark_text(baseline="bottom", dy=-3).encode(text="label:N")
+    return (bars + labels).properties(height=260)
 
 
 def _question_by_question(interview: MockInterview, report: MockReport, bank: Corpus) -> None:
@@ -179,9 +192,12 @@ def _question_by_question(interview: MockInterview, report: MockReport, bank: Co
                 continue
             if slot.timed_out:
                 st.caption("Time ran out: this answer was submitted as it stood.")
-            score_header(slot.judgement)
+            judgement = slot.judgement
+            if judgement.reason:  # the verdict only: a report comes after the interview, too late to retry
+                judgement = judgement.model_copy(update={"reason": verdict(judgement.reason)})
+            score_header(judgement)
             voice.show_delivery(slot.attempt_id)
-            show_judgement(slot.judgement, bank.get(row.question_id), key=f"mock-{slot.attempt_id}")
+            show_judgement(judgement, bank.get(row.question_id), key=f"mock-{slot.attempt_id}")
             if slot.judgement.follow_up:
                 st.info(md_escape(f"Follow-up to prepare: {slot.judgement.follow_up}"), icon=":material/forum:")
 
@@ -195,18 +211,21 @@ def report_view(interview: MockInterview) -> None:
     cols[0].metric("Overall", f"{report.overall:.1f} / 10")
     cols[1].metric("Answered", f"{report.answered} of {len(report.rows)}")
     cols[2].metric("Time used", format_duration(used))
-    if report.strongest:
-        line = f"Strongest category: **{md_escape(report.strongest.title)}** ({report.strongest.score:.1f})"
-        if report.weakest:
-            line += f" · weakest: **{md_escape(report.weakest.title)}** ({report.weakest.score:.1f})"
-        st.markdown(line)
+    parts = [
+        f"Strongest category: **{md_escape(report.strongest.title)}** ({report.strongest.score:.1f})"
+        if report.strongest
+        else "No strong category yet"
+    ]
+    if report.weakest:
+        parts.append(f"weakest: **{md_escape(report.weakest.title)}** ({report.weakest.score:.1f})")
+    st.markdown(" · ".join(parts))
     st.altair_chart(_chart(report), width="stretch")
     st.dataframe(
         [
             {
                 "#": r.number,
                 "question": r.prompt,
-                "category": bank.category_title(r.category),
+                "category": r.category_title,
                 "kind": r.kind,
                 "score": r.score,
                 "band": r.band,

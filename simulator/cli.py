@@ -305,12 +305,32 @@ def transcribe(
 
 @app.command()
 @friendly
-def bench(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
-    """Measure grading latency, cold start and ingest speed against bare model calls."""
-    from .evaluation.bench import format_report, run
+def bench(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    concurrency: Optional[str] = typer.Option(
+        None,
+        "--concurrency",
+        help="Only the load figures, for these numbers of simulated candidates grading at once, e.g. 1,5,20.",
+    ),
+    grades: int = typer.Option(100, "--grades", min=1, help="With --concurrency: answers graded at each level."),
+) -> None:
+    """Measure grading latency, cold start, ingest speed and throughput under load against bare model calls."""
+    from .evaluation import bench as figures
 
-    report = run()
-    typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+    if concurrency is None:
+        report = figures.run()
+        typer.echo(json.dumps(report, indent=2) if as_json else figures.format_report(report))
+        return
+    try:
+        candidates = [int(n) for n in concurrency.split(",")]
+    except ValueError:
+        candidates = []
+    if not candidates or min(candidates) < 1:
+        _fail(f"--concurrency {concurrency!r}: give numbers of candidates separated by commas, e.g. 1,5,20.", 2)
+    engine = _engine()
+    engine.ensure_indexed()
+    load = figures.concurrency(engine, candidates, grades)
+    typer.echo(json.dumps(load, indent=2) if as_json else figures.format_concurrency(load))
 
 
 @app.command(name="eval")

@@ -12,7 +12,8 @@ from .bank import Corpus, Question, Rubric, load_rubrics
 from .config import LLMSettings, Settings
 from .embeddings import Embedder, default_embedder
 from .errors import SimulatorError, StoreError
-from .grading import EmbeddingJudge, Judgement
+from .grading import EmbeddingJudge, Judge, Judgement
+from .grading.batching import Batcher
 from .store import IngestReport, Progress, ReferenceStore, open_client, quarantine
 from .text import words
 
@@ -103,11 +104,28 @@ class Engine:
         """
         if llm is not None and llm.configured:
             return self.llm_judge(llm, question.in_bank).judge(question, answer)
-        return self._evidence(question.in_bank).judge(question, answer)
+        return self._grader(question.in_bank).judge(question, answer)
 
     def _evidence(self, in_bank: bool) -> EmbeddingJudge:
         """The embedding judge for bank questions (store, vocabulary) or for ad-hoc ones (neither)."""
         return self.judge if in_bank else self.adhoc_judge
+
+    def _grader(self, in_bank: bool) -> Judge:
+        """The embedding judge, behind its micro-batcher unless batching is off (SIM_BATCH_WINDOW_MS=0)."""
+        if self.settings.batch_window_ms <= 0:
+            return self._evidence(in_bank)
+        return self.batcher if in_bank else self.adhoc_batcher
+
+    @cached_property
+    def batcher(self) -> Batcher:
+        """The bank questions' judge shared by concurrent grades (the app's sessions): one encoder pass
+        for the answers that arrive within `Settings.batch_window_ms` of each other."""
+        return Batcher(self.judge, self.settings.batch_window_ms / 1000)
+
+    @cached_property
+    def adhoc_batcher(self) -> Batcher:
+        """The same for questions given on the spot."""
+        return Batcher(self.adhoc_judge, self.settings.batch_window_ms / 1000)
 
     @cached_property
     def rubrics(self) -> dict[str, Rubric]:

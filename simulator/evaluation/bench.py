@@ -8,18 +8,25 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..bank import Question
 from ..config import Settings
 from ..embeddings import default_embedder
 from ..engine import Engine
+from ..grading import Judgement
 from ..store import reference_texts
+from ..text import split_sentences
 
 REPEATS = 15
 LENGTHS = (20, 80, 200)
 SPOKEN_WORDS = 150  # about a minute at espeak-ng's 150 words/min: a typical spoken answer
+CANDIDATES = (1, 5, 20)  # simulated candidates grading at once
+LOAD_GRADES = 100  # answers graded at each level, shared out among its candidates
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -72,6 +79,104 @@ def _transcription(answer: str) -> dict[str, Any]:
         "cpu_s_per_audio_s": round(statistics.median(cpu) / audio_s, 3),
         "target_rtf_max": 0.15,
     }
+
+
+def _workload(engine: Engine, n: int) -> list[tuple[Question, str]]:
+    """n varied answers to the bank's questions: a reference answer whole, its first half, its first
+    sentence (often too short to grade), and another question's reference (off-topic)."""
+    questions = engine.corpus.questions
+    answers: list[tuple[Question, str]] = []
+    for i, q in enumerate(questions):
+        sentences = split_sentences(q.reference_answer) or [q.reference_answer]
+        half = " ".join(sentences[: max(1, len(sentences) // 2)])
+        other = questions[(i + 1) % len(questions)].reference_answer
+        answers += [(q, q.reference_answer), (q, half), (q, sentences[0]), (q, other)]
+    return [answers[i % len(answers)] for i in range(n)]
+
+
+def _load(grade: Callable[[Question, str], Judgement], work: list[tuple[Question, str]], n: int) -> dict[str, Any]:
+    """`work` graded by n simulated candidates at once, each grading its next answer as soon as it has the
+    last one's judgement (no time to think: the heaviest load n candidates can put on the process)."""
+    latencies: list[list[float]] = [[] for _ in range(n)]
+    start = threading.Barrier(n + 1)
+    errors: list[BaseException] = []
+
+    def candidate(i: int) -> None:
+        start.wait()
+        try:
+            for question, answer in work[i::n]:
+                latencies[i].append(_timed(lambda q=question, a=answer: grade(q, a)))
+        except BaseException as exc:  # reported in the main thread, not lost in this one
+            errors.append(exc)
+
+    threads = [threading.Thread(target=candidate, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    p50, p95 = _percentiles([ms for each in latencies for ms in each])
+    return {"grades_per_s": round(len(work) / seconds, 2), "p50_ms": round(p50), "p95_ms": round(p95)}
+
+
+def concurrency(engine: Engine, candidates: Sequence[int] = CANDIDATES, grades: int = LOAD_GRADES) -> dict[str, Any]:
+    """Throughput and latency with n candidates grading at once, through `Engine.grade` (micro-batched)
+    and straight through the judge (one encoder pass per grade), against one-at-a-time grading.
+
+    Every level grades the same `grades` answers, so the ratios compare the same work.
+    """
+    work = _workload(engine, grades)
+    judge = engine.judge
+    for question in {q.id: q for q, _ in work}.values():
+        judge.judge(question, question.reference_answer)  # warm: the references are cached from here on
+    one = _load(judge.judge, work, 1)
+    levels = {}
+    for n in candidates:
+        batched = _load(engine.grade, work, n)
+        alone = _load(judge.judge, work, n)
+        levels[str(n)] = {
+            **batched,
+            "ratio": round(batched["grades_per_s"] / one["grades_per_s"], 2),
+            "unbatched_grades_per_s": alone["grades_per_s"],
+            "unbatched_p95_ms": alone["p95_ms"],
+            "unbatched_ratio": round(alone["grades_per_s"] / one["grades_per_s"], 2),
+        }
+    return {
+        "grades": grades,
+        "window_ms": engine.settings.batch_window_ms,
+        "cpus": os.cpu_count(),
+        "one_at_a_time": one,
+        "candidates": levels,
+        "target_at": 20,
+        "target_ratio_min": 2.0,
+        "target_p95_max_ms": 2000,
+    }
+
+
+def format_concurrency(report: dict[str, Any]) -> str:
+    """The load figures as a table: one row per number of simulated candidates."""
+    one = report["one_at_a_time"]
+    batching = f"window {report['window_ms']:g} ms" if report["window_ms"] > 0 else "batching off"
+    lines = [
+        f"concurrency {report['grades']} answers at each level on {report['cpus']} CPUs, {batching}; "
+        f"one at a time: {one['grades_per_s']} grades/s, p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms",
+        "  candidates  grades/s  p50 ms  p95 ms  ratio | unbatched grades/s  p95 ms  ratio",
+    ]
+    for n, level in report["candidates"].items():
+        lines.append(
+            f"  {n:>10}  {level['grades_per_s']:>8}  {level['p50_ms']:>6}  {level['p95_ms']:>6}  "
+            f"{level['ratio']:>4}x | {level['unbatched_grades_per_s']:>18}  {level['unbatched_p95_ms']:>6}  "
+            f"{level['unbatched_ratio']:>4}x"
+        )
+    lines.append(
+        f"  target at {report['target_at']} candidates: >= {report['target_ratio_min']}x one at a time, "
+        f"p95 <= {report['target_p95_max_ms']} ms"
+    )
+    return "\n".join(lines)
 
 
 def run() -> dict[str, Any]:
@@ -141,6 +246,9 @@ def run() -> dict[str, Any]:
             "target_ratio_max": 1.5,
         }
 
+        # Many candidates on one process: grades per second and latency under load.
+        report["concurrency"] = concurrency(engine)
+
         # Spoken answers: the local transcription's real-time factor (wall time / audio length).
         report["transcribe"] = _transcription(_answer(engine, SPOKEN_WORDS))
     return report
@@ -173,4 +281,5 @@ def format_report(report: dict[str, Any]) -> str:
             f"(target <= {t['target_rtf_max']}), {t['cpu_s_per_audio_s']} CPU s per audio s, "
             f"model load {t['model_load_s']} s"
         )
+    lines.append(format_concurrency(report["concurrency"]))
     return "\n".join(lines)

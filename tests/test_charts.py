@@ -299,8 +299,13 @@ def test_the_review_queue_says_when_in_words(app_history: History, seed: Corpus)
 
 def test_the_mock_report_chart_and_verdicts(app_history: History, seed: Corpus) -> None:
     interview = _interview(seed, [5.0, None, 3.0])
+    six_words = analyse_typed("Drift means the input data changed.").model_dump(mode="json")
+    first = seed.get(interview.slots[0].question_id)
+    stored = app_history.record(first, "a", judged(first, {0}), session_id="t", extra={"delivery": six_words})
+    interview.slots[0].attempt_id = stored.id
     at = page("ui/mock_interview.py", _mock=interview)
     shown = texts(at)
+    assert "Time to say it under 10 s" in shown  # not "0.0 min"
     assert "No strong category yet" in shown and "Strongest category" not in shown  # 5.0 is not "good"
     assert "try again" not in shown.lower()
     assert "Off-topic: it answers" in shown

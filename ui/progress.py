@@ -19,7 +19,7 @@ from ui.text import due_label, md_escape
 
 REVIEW_SHOWN = 10
 BAR_STEP = 32  # pixels per bar: room for every category's label, however many there are
-DATE_TICKS = 8
+DATE_TICKS = 8  # at most this many dates under a time axis, so months of history stay legible
 
 
 def _timeline(points: Sequence[Any], columns: dict[str, str]) -> pd.DataFrame:

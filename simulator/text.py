@@ -89,3 +89,21 @@ _STEMMER = snowballstemmer.stemmer("english")
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of a word: "deploys", "deployed", "deploying" all give "deploy"."""
     return str(_STEMMER.stemWord(word.lower().replace("’", "'")))
+
+
+def human_duration(seconds: float) -> str:
+    """A duration as a person says it: `under 10 s`, `45 s`, `2 min 10 s`, `3 h`, `5 days`."""
+    seconds = max(0, round(seconds))
+    if seconds < 10:
+        return "under 10 s"
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 600:  # seconds still matter in a short answer
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h"
+    days = round(seconds / 86400)
+    return f"{days} day" if days == 1 else f"{days} days"

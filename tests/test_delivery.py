@@ -126,7 +126,7 @@ def test_typed_answer_gets_an_estimated_speaking_time() -> None:
     assert d.duration_s == 60.0 and d.estimated and not d.spoken
     assert d.words_per_minute is None and d.speaking_s is None and d.long_pauses == []
     assert d.job_terms[0].term == "drift" and d.job_terms[0].count == TYPED_WPM
-    assert d.notes[0] == f"About 1.0 min to say aloud at {TYPED_WPM} words/min."
+    assert d.notes[0] == f"About 1 min to say aloud at {TYPED_WPM} words/min."
 
 
 def test_engine_without_word_timings_uses_the_recording_length() -> None:

@@ -19,7 +19,7 @@ export default function(component) {
   // (e.g. when the grader finishes warming up), and a listener on the old one would go deaf.
   const selector = '.st-key-' + data.key + ' textarea';
   const box = () => document.querySelector(selector);
-  // As ui.text.human_duration says it, for the lengths an answer takes.
+  // As simulator.text.human_duration says it, for the lengths an answer takes.
   const fmt = (s) => s < 10 ? 'under 10 s' : s < 60 ? s + ' s'
     : s < 600 ? Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '') : Math.round(s / 60) + ' min';
   const onInput = (event) => { if (event.target.matches && event.target.matches(selector)) count(); };

@@ -8,6 +8,8 @@ from datetime import date
 
 import streamlit as st
 
+from simulator.text import human_duration
+
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
 # leaves no markdown, HTML, LaTeX ($) or Streamlit directive (:red[...]) in the text.
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
@@ -37,23 +39,6 @@ def bullets(title: str, items: Iterable[object]) -> None:
     st.markdown(f"**{title}**")
     for item in items:
         st.markdown(f"- {md_escape(str(item))}")
-
-
-def human_duration(seconds: float) -> str:
-    """A duration as a person says it: `under 10 s`, `45 s`, `2 min 10 s`, `3 h`, `5 days`."""
-    seconds = max(0, round(seconds))
-    if seconds < 10:
-        return "under 10 s"
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 600:  # seconds still matter in a short answer
-        minutes, rest = divmod(seconds, 60)
-        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-    if seconds < 3600:
-        return f"{round(seconds / 60)} min"
-    if seconds < 86400:
-        return plural(round(seconds / 3600), "h", "h")
-    return plural(round(seconds / 86400), "day")
 
 
 def due_label(due_at: float, now: float) -> str:

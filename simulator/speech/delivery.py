@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..text import STOP_WORDS, clean, stem, words
+from ..text import STOP_WORDS, clean, human_duration, stem, words
 
 if TYPE_CHECKING:
     from ..bank import Question
@@ -312,7 +312,7 @@ def _notes(d: Delivery) -> list[str]:
         else:
             notes.append(f"Pace {d.words_per_minute:.0f} words/min: comfortable ({low}-{high}).")
     else:
-        notes.append(f"About {d.duration_s / 60:.1f} min to say aloud at {TYPED_WPM} words/min.")
+        notes.append(f"About {human_duration(d.duration_s)} to say aloud at {TYPED_WPM} words/min.")
     if d.filler_count:
         listed = ", ".join(f"“{c.term}” ×{c.count}" for c in d.fillers)
         notes.append(f"{_plural(d.filler_count, 'filler word')} ({d.fillers_per_minute}/min): {listed}.")

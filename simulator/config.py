@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -116,6 +117,36 @@ class LLMSettings:
     @property
     def configured(self) -> bool:
         return bool(self.base_url and self.model)
+
+
+JUDGE_FILE = "judge.json"  # in SIM_HOME: the LLM judge chosen in the app (base URL and model, never the key)
+
+
+def load_judge(home: Path) -> tuple[str, str] | None:
+    """The (base URL, model) of the LLM judge chosen last, or None for the embedding judge."""
+    try:
+        data = json.loads((home / JUDGE_FILE).read_text(encoding="utf-8"))
+        return str(data["base_url"]), str(data["model"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def save_judge(home: Path, llm: LLMSettings | None) -> None:
+    """Remember the LLM judge's base URL and model across restarts (None: the embedding judge).
+    The key is left out: it stays in the environment or st.secrets."""
+    path = home / JUDGE_FILE
+    try:
+        if llm is None:
+            path.unlink(missing_ok=True)
+            return
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = home / f".{JUDGE_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"base_url": llm.base_url, "model": llm.model}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"The judge choice could not be saved in {home} ({exc.strerror}): set SIM_HOME to a writable directory."
+        ) from None
 
 
 def quiet_third_parties() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from .text import words
 
 if TYPE_CHECKING:  # the LLM judge imports openai (about a second): only when an LLM is configured
     from .grading.llm import LLMJudge
+    from .grading.llm_checks import Qualification
 
 # Two processes on one SIM_HOME (the app and `interview-sim ingest`) take turns; a second one
 # waits this long for the first, then gives up with a message rather than hanging.
@@ -133,8 +135,9 @@ class Engine:
 
     def llm_judge(self, llm: LLMSettings, in_bank: bool = True) -> LLMJudge:
         """The LLM judge over the bank's (or the ad-hoc) evidence, one per settings (it remembers what
-        the server supports)."""
+        the server supports); advisory when its model failed qualification on this server."""
         from .grading.llm import LLMJudge
+        from .grading.llm_checks import load_qualification
 
         key = (llm, in_bank)
         with self._lock:
@@ -145,10 +148,25 @@ class Engine:
                     rubrics = {}  # the judge falls back with "no rubric for ..." and grading goes on
                 cache = self.settings.home / "cache" / "llm"
                 self._llm_judges[key] = LLMJudge(self._evidence(in_bank), llm, rubrics, cache_dir=cache)
-            return self._llm_judges[key]
+            judge = self._llm_judges[key]
+        record = load_qualification(self.settings.home, llm)  # read per grade: a test in another process counts
+        judge.advisory = record is not None and not record.passed
+        return judge
 
-    def test_connection(self, llm: LLMSettings) -> str:
-        """One tiny request to the LLM server: a sentence for the Settings page, or ConfigError saying why."""
+    def test_connection(
+        self, llm: LLMSettings, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[str, Qualification]:
+        """One tiny request to the LLM server (ConfigError saying why if it fails), then its qualification:
+        a sentence for the connection, and how the model graded the ladder (`qualify`)."""
         from .grading.llm import check_connection
 
-        return check_connection(llm)
+        return check_connection(llm), self.qualify(llm, progress)
+
+    def qualify(self, llm: LLMSettings, progress: Callable[[int, int], None] | None = None) -> Qualification:
+        """Grade the qualification ladder with this LLM and record the result in SIM_HOME (never the key):
+        a model that fails it is advisory from then on."""
+        from .grading.llm_checks import LADDER_QUESTION, qualify, save_qualification
+
+        result = qualify(self.llm_judge(llm).judge, self.question(LADDER_QUESTION), llm, progress)
+        save_qualification(self.settings.home, result)
+        return result

@@ -573,3 +573,76 @@ def test_a_broken_pack_is_named_on_the_page_and_try_again_picks_up_the_fix(
     at.button(key="retry_runtime").click()
     run(at)
     assert not at.error and at.subheader  # the question is back
+
+
+# --- The LLM judge: saved choice, checks and advisory models on the page (issue 14) -------------
+
+
+@pytest.fixture(autouse=True)
+def no_saved_judge(app_dirs: tuple[Path, Path]) -> Iterator[None]:
+    """The judge chosen on the Settings page is saved in SIM_HOME: every test here starts without one."""
+    saved = app_dirs[0] / "judge.json"
+    saved.unlink(missing_ok=True)
+    yield
+    saved.unlink(missing_ok=True)
+
+
+def test_the_llm_judge_choice_survives_a_restart_and_its_key_is_never_saved(
+    app_dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, _ = app_dirs
+    secret = "sk-test-NEVER-ON-DISK-5150"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    at = page("ui/settings.py")
+    at.radio(key="judge_mode").set_value("LLM judge (OpenAI-compatible server)")
+    run(at)
+    at.text_input[0].input("http://127.0.0.1:9/v1")
+    at.text_input[1].input("tiny-model")
+    next(b for b in at.button if b.label == "Use this judge").click()
+    run(at)
+    assert "also after a restart" in shown(at)
+    again = page("ui/settings.py")  # a new session: a reload, or the app started again
+    assert again.radio(key="judge_mode").value.startswith("LLM judge")
+    llm = again.session_state["_llm"]
+    assert (llm.base_url, llm.model, llm.api_key) == ("http://127.0.0.1:9/v1", "tiny-model", secret)
+    assert "In use: tiny-model" in shown(again) and "Not tested yet" in shown(again)
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert home / "judge.json" in files
+    assert not [p for p in files if secret.encode() in p.read_bytes()]
+    again.radio(key="judge_mode").set_value("Embedding judge (offline)")
+    run(again)
+    assert page("ui/settings.py").radio(key="judge_mode").value.startswith("Embedding judge")
+
+
+def _judgement_page(judgement_json: str, question_json: str) -> None:
+    from simulator.bank import Question
+    from simulator.grading import Judgement
+    from ui.judgement_view import score_header, show_judgement
+
+    j = Judgement.model_validate_json(judgement_json)
+    score_header(j)
+    show_judgement(j, Question.model_validate_json(question_json), key="t")
+
+
+def test_an_advisory_llm_reply_shows_its_opinion_and_why_the_evidence_score_stands(seed: Corpus) -> None:
+    question = seed.get(DRIFT)
+    j = judged(question, {0, 1}, score=6.5).model_copy(
+        update={
+            "judge": "llm",
+            "model": "SmolLM2-135M-Instruct",
+            "advisory": True,
+            "llm_score": 1.0,
+            "evidence_score": 6.5,
+            "opinion": ["Mention PSI."],
+            "llm_issues": ["The LLM's feedback repeated your answer; it is not shown."],
+        }
+    )
+    at = AppTest.from_function(
+        _judgement_page, args=(j.model_dump_json(), question.model_dump_json()), default_timeout=30
+    )
+    run(at)
+    text = shown(at)
+    assert "6.5 / 10" in at.metric[0].value
+    assert "failed checks, so the embedding score is shown" in text and "repeated your answer" in text
+    assert "SmolLM2-135M-Instruct's opinion (advisory" in text and "Mention PSI." in text
+    assert "opinion (advisory)" in " ".join(unescaped(m.value) for m in at.markdown)  # the badge

@@ -171,7 +171,8 @@ def schema_ids(body: dict[str, Any]) -> list[str]:
 def verdict(ids: list[str], score: int, quote: str = "", missed: list[int] | None = None) -> str:
     return json.dumps(
         {
-            "criteria": {c: {"justification": f"Scored {score}.", "quote": quote, "score": score} for c in ids},
+            # A reason per criterion: one reason for all of them is a reply the output checks refuse.
+            "criteria": {c: {"justification": f"{c} scored {score}.", "quote": quote, "score": score} for c in ids},
             "missed_key_points": missed or [],
             "advice": ["Name the traffic mirroring.", "Say what is compared."],
             "outline": ["Copy of live traffic", "Predictions logged only", "Compare, then promote"],
@@ -266,10 +267,11 @@ def test_full_marks_on_a_wrong_answer_stop_at_the_bound_and_are_flagged(engine: 
 
 
 def test_llm_may_lower_a_score_within_the_drop_bound(engine: Engine, tmp_path: Path) -> None:
-    judgement = scripted_judge(engine, fooled(0), tmp_path).judge(engine.question(QID), GOOD)
+    # 1 of 4 everywhere: all zeros against strong evidence is a reply the output checks refuse.
+    judgement = scripted_judge(engine, fooled(1), tmp_path).judge(engine.question(QID), GOOD)
     evidence = engine.judge.judge(engine.question(QID), GOOD)
-    assert judgement.judge == "llm" and judgement.llm_score == 0.0
-    assert judgement.score == round(max(0.0, evidence.score - MAX_DROP), 1)
+    assert judgement.judge == "llm" and judgement.llm_score == 2.5 and not judgement.advisory
+    assert judgement.score == round(max(2.5, evidence.score - MAX_DROP), 1) < evidence.score
     assert judgement.disagreement == (evidence.score >= DISAGREEMENT)
 
 
@@ -457,7 +459,7 @@ def test_over_long_text_is_clamped_not_rejected(engine: Engine, tmp_path: Path) 
         data["criteria"][ids[0]]["justification"] = "x" * 5000
         data["advice"] = ["y" * 1000] * 50
         data["outline"] = ["z" * 1000] * 50
-        data["follow_up"] = "w" * 5000
+        data["follow_up"] = "Why " + "w" * 5000  # still a question once cut, so the checks keep the reply
         data["missed_key_points"] = [1, 99, -3, "two"]
         data["extra"] = "ignored"
         return json.dumps(data)
@@ -735,3 +737,21 @@ def test_importing_the_core_does_not_import_openai() -> None:
     """The LLM judge loads openai (about a second) only when an LLM is configured."""
     code = "import sys, simulator, simulator.cli; assert 'openai' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, env=subprocess_env(), timeout=120)
+
+
+@pytest.mark.slow
+def test_real_smollm2_fails_qualification_and_never_moves_the_score(engine: Engine, llama_server: Server) -> None:
+    """Qualification grades four test answers with SmolLM2 (about 10 s each on an idle machine): it is
+    recorded as advisory, and its grade of an answer is the evidence score with its words as opinion."""
+    llm = LLMSettings(base_url=llama_server.url, model="SmolLM2-135M-Instruct", api_key=KEY)
+    engine.llm_judge(llm).read_timeout = 600  # set before its first request: a shared CPU can be slow
+    result = engine.qualify(llm)
+    print("SmolLM2 qualification:", result.scores, result.failure)
+    assert result.failure is None, result.failure
+    assert not result.passed and result.verdict().startswith("Advisory: SmolLM2-135M-Instruct")
+    question = engine.question(QID)
+    judgement = engine.grade(question, GOOD, llm)
+    assert judgement.judge == "llm" and judgement.advisory and judgement.llm_score is not None
+    assert judgement.score == engine.judge.judge(question, GOOD).score == judgement.evidence_score
+    assert not judgement.disagreement_note
+    assert KEY not in (engine.settings.home / "llm_qualifications.json").read_text()

@@ -31,9 +31,10 @@ HUMAN_AGREEMENT = 0.59  # Pearson r of the two human graders of the dev file's a
 
 
 def provenance_badge(j: Judgement) -> None:
-    color = "orange" if j.fallback_reason else "violet" if j.judge == "llm" else "green"
+    text = f"Evidence score · {j.model}'s opinion (advisory)" if j.advisory else j.provenance
+    color = "orange" if j.fallback_reason else "gray" if j.advisory else "violet" if j.judge == "llm" else "green"
     icon = ":material/warning:" if j.fallback_reason else ":material/smart_toy:" if j.judge == "llm" else None
-    st.badge(md_escape(j.provenance), color=color, icon=icon)  # type: ignore[arg-type]
+    st.badge(md_escape(text), color=color, icon=icon)  # type: ignore[arg-type]
 
 
 @functools.cache
@@ -59,8 +60,23 @@ def score_header(j: Judgement, delta: float | None = None) -> None:
         provenance_badge(j)
         if j.valid and j.ceiling is not None:
             st.caption(f"Held at {j.ceiling:.1f} at most, whoever grades it: see Feedback for why.")
-        if j.valid and j.judge == "embedding" and (note := trust_note()):
+        if j.valid and (j.judge == "embedding" or j.advisory) and (note := trust_note()):
             st.caption(note)
+    if j.llm_issues:
+        st.warning(
+            "The LLM's reply failed checks, so the embedding score is shown:  \n"
+            + "  \n".join(f"- {md_escape(issue)}" for issue in j.llm_issues),
+            icon=":material/rule:",
+        )
+    elif j.advisory:
+        st.info(
+            md_escape(
+                f"{j.model} failed the test on the Settings page (it could not rank test answers in order, or "
+                "obeyed one that asked for full marks), so the score is the embedding score and its feedback is "
+                "shown as its opinion."
+            ),
+            icon=":material/rule:",
+        )
     if j.fallback_reason:
         st.warning(md_escape(f"The LLM judge was unavailable, so this is the embedding score: {j.fallback_reason}"))
     if j.disagreement_note:
@@ -123,8 +139,9 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
     else:
         bullets("Must-have points to cover", j.missed)
     bullets("Feedback", j.feedback)
+    bullets(f"{md_escape(j.model)}'s opinion (advisory: it did not change the score)", j.opinion)
     if j.criteria:
-        st.markdown("**Rubric (LLM judge)**")
+        st.markdown("**Rubric (the LLM's opinion, not scored)**" if j.advisory else "**Rubric (LLM judge)**")
         st.dataframe(
             [
                 {"criterion": c.name, "score": f"{c.score:g} / {c.max_score:g}", "why": c.justification}
@@ -132,7 +149,7 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
             ],
             hide_index=True,
         )
-    bullets("A stronger answer would", j.outline)
+    bullets("A stronger answer would (the LLM's opinion)" if j.advisory else "A stronger answer would", j.outline)
     if show_model_answer:
         with st.expander("Model answer", expanded=False):
             st.markdown(md_escape(question.reference_answer))

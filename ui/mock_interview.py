@@ -12,6 +12,7 @@ from simulator import Corpus, SimulatorError
 from simulator.sessions import MockInterview, MockReport, format_duration, start_mock
 from simulator.sessions.report import verdict
 from ui import voice
+from ui.grading_wait import WithProgress
 from ui.judgement_view import BAND_COLORS, BAND_HEX, score_header, show_judgement
 from ui.meter import answer_meter
 from ui.runtime import corpus, llm_settings, runtime, wait_ready, warm_up_last
@@ -41,8 +42,9 @@ def _submit(interview_id: str, index: int, text: str | None, timed_out: bool | N
     key = widget_key("mock-answer", interview_id, index)
     extra = voice.measure(key, text or "", rt.engine.corpus.get(slot.question_id)) if slot else None
     try:
+        engine = WithProgress(rt.engine)  # the wait for an LLM shows elapsed seconds and a Cancel
         interview.submit(
-            rt.engine, rt.history, rt.engine.corpus, text or "", llm_settings(), timed_out=timed_out, extra=extra
+            engine, rt.history, rt.engine.corpus, text or "", llm_settings(), timed_out=timed_out, extra=extra
         )
     except SimulatorError as exc:
         st.session_state[ERROR] = str(exc)

@@ -12,6 +12,7 @@ from simulator import Question, SimulatorError
 from simulator.history import Attempt, Mode, RecordOptions
 from simulator.sessions import QuestionFilter, answer_question, rank_for_job, select, surprise
 from ui import voice
+from ui.grading_wait import WithProgress
 from ui.judgement_view import score_header, show_judgement
 from ui.meter import answer_meter
 from ui.navigation import TARGET
@@ -125,7 +126,8 @@ def _save(question: Question, key: str, text: str, **options: Unpack[RecordOptio
     engine = wait_ready()
     options["extra"] = voice.measure(key, text, question)
     try:
-        return answer_question(engine, runtime().history, question, text, llm_settings(), **options)
+        # The wait for an LLM shows elapsed seconds and a Cancel that keeps the embedding score.
+        return answer_question(WithProgress(engine), runtime().history, question, text, llm_settings(), **options)
     except SimulatorError as exc:
         st.error(md_escape(str(exc)))
         return None

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from simulator import Corpus, Engine, Settings, SimulatorError
-from simulator.config import LLMSettings
+from simulator.config import LLMSettings, load_judge, save_judge
 from simulator.history import History
 from ui.text import md_escape
 
-LLM = "_llm"  # session state: the LLM judge chosen on the Settings page (memory only)
+LLM = "_llm"  # session state: the LLM judge chosen on the Settings page (None: the embedding judge)
 
 
 @dataclass
@@ -104,13 +104,17 @@ def wait_ready(rt: Runtime | None = None) -> Engine:
     rt = rt or runtime()
     rt.start()
     if not rt.ready.is_set():
-        with st.status("Preparing the grader…", expanded=True) as status:
+        # Always the first element pinned to the bottom, and gone when ready: a wait at the answer
+        # box replaces the one a page started at its end (an interrupted run's element would stay
+        # on screen beside a new one drawn elsewhere), so the page shows one at most.
+        slot = st.bottom.empty()
+        with slot.status("Preparing the grader…", expanded=True):
             bar = st.progress(0.0, text=rt.step)
             while not rt.ready.wait(0.25):
                 fraction = rt.done / rt.total if rt.total else 0.0
                 label = f"{rt.step} ({rt.done}/{rt.total} questions)" if rt.total else f"{rt.step}…"
                 bar.progress(min(1.0, fraction), text=label)
-            status.update(label="Grader ready", state="complete", expanded=False)
+        slot.empty()
     if rt.error:
         fail(rt.error)
     return rt.engine
@@ -148,14 +152,20 @@ def secret(name: str) -> str | None:
 
 
 def llm_settings() -> LLMSettings | None:
-    """The LLM judge settings chosen on the Settings page, or None (embedding judge only)."""
+    """The LLM judge chosen on the Settings page, in this session or else the last one saved in
+    SIM_HOME (with the key from st.secrets or the environment), or None (embedding judge only)."""
+    if LLM not in st.session_state:
+        stored = load_judge(Settings().home)
+        st.session_state[LLM] = stored and Settings().llm(*stored, api_key=secret("OPENAI_API_KEY"))
     value = st.session_state.get(LLM)
     return value if isinstance(value, LLMSettings) else None
 
 
 def use_llm(llm: LLMSettings | None) -> None:
-    """Grade this session's answers with `llm` (None: the embedding judge alone)."""
-    if llm is None:
-        st.session_state.pop(LLM, None)
-    else:
-        st.session_state[LLM] = llm  # memory only: the key is never written anywhere
+    """Grade answers with `llm` from now on, in this session and after a restart (None: the embedding
+    judge alone). Only the base URL and model are saved; the key is never written anywhere."""
+    st.session_state[LLM] = llm
+    try:
+        save_judge(Settings().home, llm)
+    except SimulatorError as exc:  # still used in this session
+        st.warning(md_escape(str(exc)))

@@ -6,7 +6,8 @@ import streamlit as st
 
 from simulator import Settings
 from simulator.config import LLMSettings
-from ui.runtime import corpus, llm_settings, runtime, secret, use_llm
+from simulator.grading.llm_checks import LADDER, load_qualification
+from ui.runtime import corpus, llm_settings, runtime, secret, use_llm, wait_ready
 from ui.text import md_escape, plural
 
 EMBEDDING = "Embedding judge (offline)"
@@ -30,12 +31,42 @@ def _key_source() -> str:
     return "none set: fine for a local server; otherwise set OPENAI_API_KEY or add it to st.secrets"
 
 
-def _test_connection(llm: LLMSettings) -> tuple[bool, str]:
-    """One tiny request through the LLM judge's own check; (ok, sentence for the page)."""
-    try:
-        return True, runtime().engine.test_connection(llm)
-    except Exception as exc:  # the judge's errors are sentences; anything else is shown as one
-        return False, str(exc) or type(exc).__name__
+def _test_connection(llm: LLMSettings) -> None:
+    """One tiny request, then the qualification ladder graded by the model; says what happened."""
+    engine = wait_ready()
+    failed = None
+    with st.status(f"Testing {llm.model}: one short request, then {len(LADDER)} test answers to grade…") as status:
+        bar = st.progress(0.0, text="Connecting…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"Graded {done} of {total} test answers")
+
+        try:
+            message, result = engine.test_connection(llm, progress)
+        except Exception as exc:  # the judge's errors are sentences; anything else is shown as one
+            failed = str(exc) or type(exc).__name__
+        status.update(label="Test failed" if failed else "Test done", state="error" if failed else "complete")
+    if failed:
+        st.error(md_escape(failed))
+        return
+    st.success(md_escape(message))
+    (st.success if result.passed else st.warning)(md_escape(result.verdict()))
+
+
+def _qualification(llm: LLMSettings) -> None:
+    """The judge's recorded qualification, or how to get one."""
+    result = load_qualification(runtime().engine.settings.home, llm)
+    if result is None:
+        st.info(
+            "Not tested yet: Test connection also has the model grade a few test answers. One that cannot rank "
+            "them or obeys an answer asking for full marks becomes advisory: its feedback is shown as its "
+            "opinion and the score is the embedding evidence's.",
+            icon=":material/science:",
+        )
+    elif not result.passed:
+        st.warning(md_escape(result.verdict()))
+    else:
+        st.caption(md_escape(result.verdict()))
 
 
 def _model_warning(model: str | None) -> str | None:
@@ -80,16 +111,22 @@ def judge_section() -> None:
             return
         if save:
             use_llm(llm)
-            st.success(md_escape(f"Answers are now graded by {llm.model}; the embedding judge is the fallback."))
+            st.success(
+                md_escape(
+                    f"Answers are now graded by {llm.model}, also after a restart (the key is not saved); "
+                    "the embedding judge is the fallback."
+                )
+            )
         if test:
-            with st.spinner("Asking the server…"):
-                ok, message = _test_connection(llm)
-            (st.success if ok else st.error)(md_escape(message))
+            _test_connection(llm)
     elif current is not None:
         st.caption(md_escape(f"In use: {current.model} at {current.base_url}."))
     chosen = llm_settings()
-    if chosen is not None and (warning := _model_warning(chosen.model)):
-        st.warning(md_escape(warning))
+    if chosen is not None:
+        if not test:
+            _qualification(chosen)
+        if warning := _model_warning(chosen.model):
+            st.warning(md_escape(warning))
 
 
 def data_section() -> None:

@@ -100,6 +100,12 @@ class Judgement(BaseModel):
     disagreement: bool = False
     disagreement_note: str | None = None
     outline: list[str] = []  # an outline of a stronger answer (LLM judge)
+    # Advisory: the LLM's words are its opinion and did not move the score (the score is the evidence
+    # score), because its model failed qualification or its reply failed an output check. `opinion`
+    # holds its advice then; `llm_issues` says, in words for the page, what each failed check dropped.
+    advisory: bool = False
+    opinion: list[str] = []
+    llm_issues: list[str] = []
     usage: LLMUsage | None = None
     # Provenance: which judge produced the number, with which model, and why a fallback happened.
     judge: JudgeName = "embedding"

@@ -3,7 +3,9 @@
 The embedding judge always runs first and its judgement is the evidence: a gated answer never
 reaches the LLM, and the LLM's rubric score may move the final score only within a band around the
 evidence score (`combine`). Any failure, from a refused connection to a reply that breaks the
-schema, returns the embedding judgement with `fallback_reason` saying why, in one sentence.
+schema, returns the embedding judgement with `fallback_reason` saying why, in one sentence. A reply
+that fails an output check (`llm_checks`), or any reply from a model that failed qualification, is
+advisory: what survives the checks is shown as the model's opinion and the score is the evidence's.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..errors import ConfigError, SimulatorError
 from ..openai_client import make_client, server_name
 from .embedding import EmbeddingJudge
 from .judgement import Criterion, Judgement, LLMUsage, band_for
+from .llm_checks import check_reply
 from .llm_prompt import new_code, render_messages
 from .llm_reply import LLMFailure, parse_reply, quoted, reply_model, response_format
 from .scoring import WEIGHTS
@@ -161,8 +164,10 @@ class LLMJudge:
         client: openai.OpenAI | None = None,
         read_timeout: float = READ_TIMEOUT,
         max_tokens: int = MAX_TOKENS,
+        advisory: bool = False,
     ):
         self.evidence = evidence
+        self.advisory = advisory  # the model failed qualification: its replies never move the score
         self.settings = settings
         self.rubrics = rubrics
         self.cache = VerdictCache(cache_dir)
@@ -272,7 +277,9 @@ class LLMJudge:
         data = verdict.model_dump(by_alias=True)
         scores = {cid: float(item["score"]) for cid, item in data["criteria"].items()}
         llm_score = round(rubric.score(scores), 1)
-        final = combine(evidence.score, llm_score, coverage(evidence), evidence.ceiling)
+        checked = check_reply(data, answer, evidence)
+        advisory = self.advisory or bool(checked.issues)
+        final = evidence.score if advisory else combine(evidence.score, llm_score, coverage(evidence), evidence.ceiling)
         criteria = [
             Criterion(
                 id=c.id,
@@ -284,39 +291,43 @@ class LLMJudge:
             )
             for c in rubric.criteria
         ]
-        flagged = [question.key_points[i - 1] for i in data["missed_key_points"]]
-        missed = _union(evidence.missed, [k.text for k in flagged if k.weight == "must"])
-        missed_nice = _union(evidence.missed_nice, [k.text for k in flagged if k.weight == "nice"])
-        disagreement = abs(llm_score - evidence.score) >= DISAGREEMENT
-        note = None
-        if disagreement:
-            note = (
-                f"The LLM judge scored {llm_score:.1f} but the key-point evidence supports {evidence.score:.1f}; "
-                f"the score shown, {final:.1f}, stays within the bounds the evidence sets."
-            )
-        advice = [a.strip() for a in data["advice"] if a.strip()]
-        return evidence.model_copy(
-            update={
-                "score": final,
-                "band": band_for(final),
-                "criteria": criteria,
-                "missed": missed,
-                "missed_nice": missed_nice,
-                "feedback": advice + evidence.feedback[:1],
-                "follow_up": data["follow_up"].strip() or evidence.follow_up,
-                "outline": [o.strip() for o in data["outline"] if o.strip()],
-                "llm_score": llm_score,
-                "evidence_score": evidence.score,
+        update: dict[str, Any] = {
+            "score": final,
+            "band": band_for(final),
+            "criteria": criteria if checked.criteria_shown else [],
+            "outline": checked.outline,
+            "llm_score": llm_score,
+            "evidence_score": evidence.score,
+            "llm_issues": checked.issues,
+            "advisory": advisory,
+            "usage": usage,
+            "judge": "llm",
+            "model": self.model,
+            "grader_version": f"{PROMPT_VERSION}+{evidence.grader_version}",
+            "fallback_reason": None,
+        }
+        if advisory:
+            # The model's words are its opinion; the number, the missed points and the follow-up stay the evidence's.
+            update["opinion"] = checked.advice
+        else:
+            flagged = [question.key_points[i - 1] for i in data["missed_key_points"]]
+            disagreement = abs(llm_score - evidence.score) >= DISAGREEMENT
+            update |= {
+                "missed": _union(evidence.missed, [k.text for k in flagged if k.weight == "must"]),
+                "missed_nice": _union(evidence.missed_nice, [k.text for k in flagged if k.weight == "nice"]),
+                "feedback": checked.advice + evidence.feedback[:1],
                 "disagreement": disagreement,
-                "disagreement_note": note,
-                "usage": usage,
-                "judge": "llm",
-                "model": self.model,
-                "grader_version": f"{PROMPT_VERSION}+{evidence.grader_version}",
-                "fallback_reason": None,
-                "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+                "disagreement_note": (
+                    f"The LLM judge scored {llm_score:.1f} but the key-point evidence supports {evidence.score:.1f}; "
+                    f"the score shown, {final:.1f}, stays within the bounds the evidence sets."
+                )
+                if disagreement
+                else None,
             }
-        )
+            if checked.follow_up:  # its own question, not one about a key point of the bank's
+                update |= {"follow_up": checked.follow_up, "follow_up_point": None}
+        update["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return evidence.model_copy(update=update)
 
 
 def _create(client: openai.OpenAI, **request: Any) -> ChatCompletion:

@@ -78,7 +78,11 @@ def score_header(j: Judgement, delta: float | None = None) -> None:
             icon=":material/rule:",
         )
     if j.fallback_reason:
-        st.warning(md_escape(f"The LLM judge was unavailable, so this is the embedding score: {j.fallback_reason}"))
+        st.warning(
+            md_escape(
+                f"The LLM judge did not grade this answer, so the score is the embedding one: {j.fallback_reason}"
+            )
+        )
     if j.disagreement_note:
         st.info(md_escape(j.disagreement_note), icon=":material/balance:")
 

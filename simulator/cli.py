@@ -312,7 +312,8 @@ def bench(
         "--concurrency",
         help="Only the load figures, for these numbers of simulated candidates grading at once, e.g. 1,5,20.",
     ),
-    grades: int = typer.Option(100, "--grades", min=1, help="With --concurrency: answers graded at each level."),
+    grades: int = typer.Option(80, "--grades", min=1, help="With --concurrency: answers graded in each run."),
+    rounds: int = typer.Option(3, "--rounds", min=1, help="With --concurrency: rounds of runs (medians are shown)."),
 ) -> None:
     """Measure grading latency, cold start, ingest speed and throughput under load against bare model calls."""
     from .evaluation import bench as figures
@@ -329,7 +330,7 @@ def bench(
         _fail(f"--concurrency {concurrency!r}: give numbers of candidates separated by commas, e.g. 1,5,20.", 2)
     engine = _engine()
     engine.ensure_indexed()
-    load = figures.concurrency(engine, candidates, grades)
+    load = figures.concurrency(engine, candidates, grades, rounds)
     typer.echo(json.dumps(load, indent=2) if as_json else figures.format_concurrency(load))
 
 

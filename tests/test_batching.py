@@ -154,16 +154,16 @@ def test_batching_is_a_setting(monkeypatch: pytest.MonkeyPatch, embedder: MiniLM
 
 
 def test_bench_prints_the_concurrency_table(seed_only: Path) -> None:
-    code, out, err = invoke("bench", "--concurrency", "1,2", "--grades", "4")
+    code, out, err = invoke("bench", "--concurrency", "1,2", "--grades", "4", "--rounds", "2")
     assert code == 0, err
     assert "one at a time:" in out and "candidates  grades/s  p50 ms  p95 ms  ratio" in out
     rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["2"])]
     assert [r[0] for r in rows] == ["1", "2"] and all(float(r[1]) > 0 and r[4].endswith("x") for r in rows)
 
-    code, out, err = invoke("bench", "--concurrency", "2", "--grades", "2", "--json")
+    code, out, err = invoke("bench", "--concurrency", "2", "--grades", "2", "--rounds", "1", "--json")
     assert code == 0, err
     report = json.loads(out)
-    assert report["grades"] == 2 and report["one_at_a_time"]["grades_per_s"] > 0
+    assert report["grades"] == 2 and report["rounds"] == 1 and report["one_at_a_time"]["grades_per_s"] > 0
     level = report["candidates"]["2"]
     assert level["grades_per_s"] > 0 and level["p50_ms"] <= level["p95_ms"] and level["ratio"] > 0
 

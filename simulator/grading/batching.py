@@ -1,8 +1,9 @@
 """Micro-batching: grades from many threads (the app's sessions) share encoder passes.
 
-A grade waits up to a small window for others; one worker thread then grades them all with
-`EmbeddingJudge.judge_many`, which changes only speed: each answer gets the judgement `judge`
-would give it. docs/RELIABILITY.md has the measured throughput and latency (`interview-sim bench`).
+A grade waits up to a small window for others (none after a grade that came alone); one worker
+thread then grades them all with `EmbeddingJudge.judge_many`, which changes only speed: each answer
+gets the judgement `judge` would give it. docs/RELIABILITY.md has the measured throughput and
+latency (`interview-sim bench --concurrency`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Batcher:
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
+        self._last = 0  # how many grades the last batch held
 
     def judge(self, question: Question, answer: str) -> Judgement:
         """Grade one answer (blocks until its batch is graded); the judge's exception if it fails."""
@@ -84,9 +86,13 @@ class Batcher:
                 return
 
     def _collect(self, requests: queue.SimpleQueue[_Request | None], first: _Request) -> tuple[list[_Request], bool]:
-        """The first request and those that arrive within the window (up to `max_batch`); True after a stop."""
+        """The first request and those that arrive within the window (up to `max_batch`); True after a stop.
+
+        After a batch of one the window is skipped: a lone candidate does not wait for company that
+        is not coming (grades queued meanwhile still join); the next batch of several opens it again.
+        """
         batch = [first]
-        deadline = time.monotonic() + self.window_s
+        deadline = time.monotonic() + (self.window_s if self._last > 1 else 0.0)
         while len(batch) < self.max_batch:
             try:
                 # Whatever is queued already joins without waiting: under load a batch fills while the last one runs.
@@ -99,6 +105,7 @@ class Batcher:
         return batch, False
 
     def _grade(self, batch: list[_Request]) -> None:
+        self._last = len(batch)
         try:
             judgements = self._judge.judge_many([r.question for r in batch], [r.answer for r in batch])
         except Exception as exc:

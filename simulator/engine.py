@@ -12,7 +12,7 @@ from filelock import FileLock, Timeout
 from .bank import Corpus, Question, Rubric, load_rubrics
 from .config import LLMSettings, Settings
 from .embeddings import Embedder, default_embedder
-from .errors import SimulatorError, StoreError
+from .errors import ConfigError, SimulatorError, StoreError
 from .grading import EmbeddingJudge, Judge, Judgement
 from .grading.batching import Batcher
 from .store import IngestReport, Progress, ReferenceStore, open_client, quarantine
@@ -167,6 +167,13 @@ class Engine:
         a model that fails it is advisory from then on."""
         from .grading.llm_checks import LADDER_QUESTION, qualify, save_qualification
 
-        result = qualify(self.llm_judge(llm).judge, self.question(LADDER_QUESTION), llm, progress)
+        try:
+            question = self.question(LADDER_QUESTION)
+        except SimulatorError:
+            raise ConfigError(
+                f"The model was not tested: its test answers are to question {LADDER_QUESTION} of the seed pack "
+                "(corpus/mlops-seed.yaml), which this bank does not have. Add that pack to test it."
+            ) from None
+        result = qualify(self.llm_judge(llm).judge, question, llm, progress)
         save_qualification(self.settings.home, result)
         return result

@@ -16,9 +16,10 @@ from typing import Any
 import httpx2
 import pytest
 
-from simulator import Engine
+from simulator import Engine, Settings
 from simulator.bank import Corpus, Question
 from simulator.config import LLMSettings, load_judge, save_judge
+from simulator.errors import ConfigError
 from simulator.grading import Judgement
 from simulator.grading.llm import LLMJudge
 from simulator.grading.llm_checks import (
@@ -39,7 +40,7 @@ from simulator.grading.llm_checks import (
 from simulator.openai_client import make_client
 from ui.grading_wait import CANCELLED, Grading, _on_cancel
 
-from .helpers import ROOT, FakeEngine, judged
+from .helpers import ROOT, FakeEngine, copy_corpus, judged
 
 QID = "seed-data-vs-concept-drift"
 ANSWER = (
@@ -265,3 +266,11 @@ def test_any_other_click_keeps_the_llm_grade(drift: Question) -> None:
     engine.release.set()
     page_run.join(5)
     assert [j.judge for j in recorded] == ["llm"] and recorded[0].fallback_reason is None
+
+
+def test_a_bank_without_the_test_question_says_the_model_was_not_tested(tmp_path: Path, embedder: Any) -> None:
+    corpus = copy_corpus(tmp_path / "corpus", "llmops.yaml")
+    engine = Engine(Settings().with_(home=tmp_path / "home", corpus_dir=corpus), embedder)
+    with pytest.raises(ConfigError, match=r"not tested: .* seed pack"):
+        engine.qualify(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m"))
+    assert not (tmp_path / "home" / "llm_qualifications.json").exists()

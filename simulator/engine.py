@@ -7,16 +7,17 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import numpy as np
 from filelock import FileLock, Timeout
 
-from .bank import Corpus, Question, Rubric, load_rubrics
+from .bank import Corpus, PointQuestion, Question, Rubric, load_rubrics, point_question
 from .config import LLMSettings, Settings
 from .embeddings import Embedder, default_embedder
 from .errors import ConfigError, SimulatorError, StoreError
 from .grading import EmbeddingJudge, Judge, Judgement
 from .grading.batching import Batcher
-from .store import IngestReport, Progress, ReferenceStore, open_client, quarantine
-from .text import words
+from .store import IngestReport, Progress, ReferenceStore, demoted, open_client, quarantine
+from .text import split_sentences, words
 
 if TYPE_CHECKING:  # the LLM judge imports openai (about a second): only when an LLM is configured
     from .grading.llm import LLMJudge
@@ -94,6 +95,13 @@ class Engine:
     def ensure_indexed(self) -> IngestReport:
         """Index what is missing; cheap when the index is current."""
         return self.ingest()
+
+    def point_question(self, question: Question, point: str) -> PointQuestion:
+        """What the answer to a follow-up about key point `point` is graded against: the point, with
+        the sentence of the reference answer nearest to it in meaning as the reference."""
+        sentences = split_sentences(question.reference_answer) or [question.reference_answer]
+        vectors = self.embedder.embed_batch(demoted([*sentences, point], question))
+        return point_question(question, point, sentences[int(np.argmax(vectors[:-1] @ vectors[-1]))])
 
     def question(self, question_id: str) -> Question:
         return self.corpus.get(question_id)

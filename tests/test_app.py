@@ -124,7 +124,8 @@ def test_practice_shows_the_question_then_the_judgement_with_its_evidence(app_en
     quoted = [unescaped(c.value) for c in at.caption if c.value.startswith("“")]
     assert any("P(x)" in c for c in quoted)  # each covered key point quotes the sentence that earned it
     assert "Model answer" in [e.label for e in at.expander]
-    assert any("Follow-up" in m.value for m in at.markdown) and at.info  # the follow-up question
+    # The follow-up question: about a missed point, or with none missed an authored one to go further.
+    assert {"**Follow-up question**", "**To go further**"} & {m.value for m in at.markdown} and at.info
     [attempt] = app_env.attempts()
     assert (attempt.question_id, attempt.mode, attempt.answer) == (DRIFT, "practice", STRONG)
 
@@ -158,28 +159,42 @@ def test_try_again_keeps_the_earlier_attempt_beside_the_new_one(app_env: History
     run(at)
     assert at.text_area(key=answer_key(DRIFT, 1)).value == WEAK  # starts from the last answer
     assert any(m.value.startswith("**Attempt 1:") for m in at.markdown)
+    # The last feedback stays at hand, folded: the points still missing and the model answer.
+    [last] = [e for e in at.expander if e.label == "Your last feedback"]
+    first = app_env.attempts()[0]
+    inside = unescaped("\n".join(str(e.value) for e in last.markdown))
+    assert first.judgement.missed[0] in inside and any(e.label == "Model answer" for e in last.expander)
     grade(at, STRONG, round_=1)
     attempts = {m.label: m for m in at.metric}
     assert float(attempts["Attempt 1"].value) == weak_score
     assert float(attempts["Attempt 2"].value) > weak_score
     assert attempts["Attempt 2"].delta.startswith("+")
+    assert sum("embedding judge" in c.value for c in at.caption) >= 2  # each card names its judge
     assert [a.answer for a in app_env.attempts()] == [WEAK, STRONG]
 
 
-def test_the_follow_up_is_answered_in_place_and_graded_against_the_same_question(app_env: History) -> None:
+def test_the_follow_up_is_graded_on_the_point_it_asks_about_and_updates_the_coverage(app_env: History) -> None:
     at = grade(practice(), WEAK)
     first = app_env.attempts()[0]
+    point = first.judgement.follow_up_point
+    assert point == "Data drift is detected without labels by comparing feature distributions with a reference"
+    before = sum(k.hit for k in first.judgement.key_points)
     key = f"follow-up-{first.id}-0"
-    at.text_area(key=key).input(
-        "Data drift is a change in the input distribution P(x), found by comparing feature distributions "
-        "with a reference window using PSI, without any labels."
+    said = (
+        "You can spot it without any labels at all. Compare each feature's distribution in production "
+        "against a reference window from training, for example with PSI or a KS test."
     )
+    at.text_area(key=key).input(said)
     at.button(key=f"grade-{key}").click()
-    run(at)
-    assert "Follow-up answer 1" in shown(at)
-    follow = app_env.attempts(mode="follow-up")
-    assert len(follow) == 1 and follow[0].question_id == DRIFT and follow[0].parent_id == first.id
-    assert follow[0].prompt == first.judgement.follow_up
+    text = shown(run(at))
+    assert "Follow-up answer 1" in text
+    assert f"Earned the point: “{point}”" in text
+    assert f"By your answer as a whole “{said}”" in text  # it states the point across its two sentences
+    total = len(first.judgement.key_points)
+    assert f"now {before + 1} of {total} (were {before})" in text
+    [follow] = app_env.attempts(mode="follow-up")
+    assert (follow.question_id, follow.parent_id, follow.prompt) == (DRIFT, first.id, first.judgement.follow_up)
+    assert [k.text for k in follow.judgement.key_points] == [point] and follow.judgement.key_points[0].hit
 
 
 def test_filters_and_surprise_me(seed: Corpus) -> None:

@@ -9,7 +9,7 @@ from typing import Unpack
 import streamlit as st
 
 from simulator import Question, SimulatorError
-from simulator.history import Attempt, Mode, RecordOptions
+from simulator.history import Attempt, Mode, RecordOptions, score_change
 from simulator.sessions import QuestionFilter, answer_question, rank_for_job, select, surprise
 from ui import voice
 from ui.grading_wait import WithProgress
@@ -168,58 +168,66 @@ def _answer_box(state: PracticeState, with_previous: bool) -> None:
         with side:
             last = state.attempts[-1]
             st.markdown(f"**Attempt {len(state.attempts)}: {last.score:.1f} / 10 ({last.judgement.band})**")
+            st.caption(md_escape(_judge_name(last)))
             with st.container(border=True, height=260):
                 st.markdown(md_escape(last.answer))
             hits = sum(k.hit for k in last.judgement.key_points)
             st.caption(f"Covered {hits} of {len(last.judgement.key_points)} key points.")
+            # What the retry needs: the points still missing and the model answer, folded away.
+            with st.expander("Your last feedback"):
+                show_judgement(last.judgement, corpus().get(state.question_id), key=f"retry-{last.id}")
 
 
 def _comparison(state: PracticeState) -> None:
-    """Earlier attempts beside the latest: scores and what each covered."""
+    """Earlier attempts beside the latest: scores, who graded each, and what each covered."""
     shown = state.attempts[-4:]
     cols = st.columns(len(shown))
     first = len(state.attempts) - len(shown) + 1
     for i, (col, attempt) in enumerate(zip(cols, shown)):
-        prev = state.attempts[first + i - 2] if first + i >= 2 else None
-        delta = None if prev is None else attempt.score - prev.score
+        delta = score_change(state.attempts[: first + i])
         with col, st.container(border=True):
             st.metric(f"Attempt {first + i}", f"{attempt.score:.1f}", delta=None if delta is None else f"{delta:+.1f}")
             hits = sum(k.hit for k in attempt.judgement.key_points)
-            st.caption(f"{attempt.judgement.band} · {hits}/{len(attempt.judgement.key_points)} key points")
+            st.caption(
+                md_escape(
+                    f"{attempt.judgement.band} · {hits}/{len(attempt.judgement.key_points)} key points · "
+                    f"{_judge_name(attempt)}"
+                )
+            )
             with st.popover("Answer"):
                 st.markdown(md_escape(attempt.answer))
+
+
+def _judge_name(attempt: Attempt) -> str:
+    """Who graded an attempt, in a few words."""
+    j = attempt.judgement
+    return f"LLM judge ({j.model})" if j.judge == "llm" else "embedding judge"
 
 
 def _follow_up(state: PracticeState, attempt: Attempt) -> None:
     j = attempt.judgement
     if not j.follow_up:
         return
+    if j.follow_up_point is None:
+        st.markdown("**To go further**")
+        st.info(md_escape(j.follow_up), icon=":material/forum:")
+        st.caption("An open question to think about: the bank has no reference answer for it, so it is not graded.")
+        return
     st.markdown("**Follow-up question**")
     st.info(md_escape(j.follow_up), icon=":material/forum:")
     done = state.follow_ups.get(attempt.id, [])
-    for n, fa in enumerate(done, start=1):
-        with st.container(border=True):
-            st.markdown(md_escape(f"Follow-up answer {n}: {fa.score:.1f} / 10 ({fa.judgement.band})"))
-            newly = [k for k in fa.judgement.key_points if k.hit and k.text not in _hit_texts(attempt)]
-            if newly:
-                st.markdown("Now covered:")
-                for k in newly:
-                    st.markdown(f"- {md_escape(k.text)}")
-                    if k.evidence:
-                        st.caption(md_escape(f"“{k.evidence}”"))
-            elif not fa.judgement.valid:
-                st.caption(md_escape(f"Not graded: {fa.judgement.reason}"))
-            else:
-                st.caption("No new key point covered.")
-            voice.show_delivery(fa.id)
+    for n in range(1, len(done) + 1):
+        _follow_up_result(attempt, done[:n])
     question = corpus().get(state.question_id)
     key = widget_key("follow-up", attempt.id, len(done))
     voice.record(key, question, prompt=j.follow_up)  # before the box: its transcript fills it
     text = st.text_area("Your answer to the follow-up", key=key, height=120)
     answer_meter(key)
     if st.button("Answer the follow-up", key=widget_key("grade", key)):
+        # Graded on what it asks: the point, against the sentence of the model answer that makes it.
+        asked = wait_ready().point_question(question, j.follow_up_point)
         answered = _save(
-            question,
+            asked,
             key,
             text or "",
             session_id=session_id(),
@@ -230,6 +238,35 @@ def _follow_up(state: PracticeState, attempt: Attempt) -> None:
         if answered is not None:
             state.follow_ups.setdefault(attempt.id, []).append(answered)
             st.rerun()
+
+
+def _follow_up_result(attempt: Attempt, answers: list[Attempt]) -> None:
+    """The last of `answers` to the follow-up on `attempt`: the point earned (and by which
+    sentence) or still missing and why, and the coverage of the question with the answers so far."""
+    fa = answers[-1]
+    j = fa.judgement
+    point = attempt.judgement.follow_up_point
+    with st.container(border=True):
+        st.markdown(md_escape(f"Follow-up answer {len(answers)}: {fa.score:.1f} / 10 ({j.band})"))
+        st.caption(md_escape(_judge_name(fa)))
+        earned = [k for k in j.key_points if k.hit]
+        if not j.valid:
+            st.caption(md_escape(f"Not graded: {j.reason}"))
+        elif earned:
+            by = "By the sentence" if earned[0].evidence_index is not None else "By your answer as a whole"
+            st.markdown(md_escape(f"Earned the point: “{point}”"))
+            st.caption(md_escape(f"{by} “{earned[0].evidence}”"))
+        else:
+            st.markdown(md_escape(f"Still missing: “{point}”"))
+            for note in j.feedback:
+                if not note.startswith("Covered "):  # "Covered 0 of 1 key points" says it again
+                    st.caption(md_escape(note))
+        before = _hit_texts(attempt)
+        now = before | {k.text for a in answers for k in a.judgement.key_points if k.hit}
+        total = len(attempt.judgement.key_points)
+        if now != before:
+            st.caption(f"The question's key points covered: now {len(now)} of {total} (were {len(before)}).")
+        voice.show_delivery(fa.id)
 
 
 def _hit_texts(attempt: Attempt) -> set[str]:
@@ -276,8 +313,7 @@ def main() -> None:
         latest = state.attempts[-1]
         if len(state.attempts) > 1:
             _comparison(state)
-        prev = state.attempts[-2].score if len(state.attempts) > 1 else None
-        score_header(latest.judgement, None if prev is None else latest.score - prev)
+        score_header(latest.judgement, score_change(state.attempts))
         voice.show_delivery(latest.id)
         show_judgement(latest.judgement, question, key=str(latest.id))
         _follow_up(state, latest)

@@ -84,6 +84,9 @@ class Judgement(BaseModel):
     missed: list[str] = []  # missed must-have points, most important first
     missed_nice: list[str] = []
     follow_up: str | None = None
+    # The key point the follow-up asks about: its answer is graded on that point (`point_question`).
+    # None for an open follow-up, which has no reference to grade against.
+    follow_up_point: str | None = None
     feedback: list[str] = []
     sentences: list[str] = []  # the answer as split for evidence
     # Sentences that addressed the grader ("ignore the rubric", a fake verdict): they earned nothing

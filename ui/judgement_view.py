@@ -31,10 +31,9 @@ HUMAN_AGREEMENT = 0.59  # Pearson r of the two human graders of the dev file's a
 
 
 def provenance_badge(j: Judgement) -> None:
-    text = f"Evidence score · {j.model}'s opinion (advisory)" if j.advisory else j.provenance
     color = "orange" if j.fallback_reason else "gray" if j.advisory else "violet" if j.judge == "llm" else "green"
     icon = ":material/warning:" if j.fallback_reason else ":material/smart_toy:" if j.judge == "llm" else None
-    st.badge(md_escape(text), color=color, icon=icon)  # type: ignore[arg-type]
+    st.badge(md_escape(j.provenance), color=color, icon=icon)  # type: ignore[arg-type]
 
 
 @functools.cache

@@ -120,6 +120,8 @@ class Judgement(BaseModel):
     @property
     def provenance(self) -> str:
         """One line for a badge: who produced this score."""
+        if self.advisory:
+            return f"Evidence score · {self.model}'s opinion (advisory)"
         if self.judge == "llm":
             return f"LLM judge: {self.model}"
         if self.fallback_reason:

@@ -23,6 +23,7 @@ SETTINGS_ENV = (
     "SIM_LLM_MODEL",
     "SIM_STT_BASE_URL",
     "SIM_STT_MODEL",
+    "SIM_BATCH_WINDOW_MS",
 )
 
 

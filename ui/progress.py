@@ -103,13 +103,29 @@ def delivery_over_time(history: History) -> None:
     cols = st.columns(2)
     habits = shown_series(trend, ["fillers per minute", "hedges"])
     if habits:
-        cols[0].line_chart(trend, x="when", y=habits, height=220)
+        cols[0].altair_chart(_trend(trend, habits), width="stretch")
     else:
         cols[0].caption("No filler words or hedges in your answers yet.")
     if shown_series(trend, ["words per minute"]):
-        cols[1].line_chart(trend.dropna(), x="when", y="words per minute", height=220)
+        cols[1].altair_chart(_trend(trend.dropna(subset=["words per minute"]), ["words per minute"]), width="stretch")
     else:
         cols[1].caption("No spoken answers yet: record one to see your pace here.")
+
+
+def _trend(frame: pd.DataFrame, series: list[str]) -> alt.Chart:
+    """A line per series over a date axis."""
+    return (
+        alt.Chart(frame)
+        .transform_fold(series, as_=["series", "value"])
+        .mark_line(point=True)
+        .encode(
+            x=date_axis(frame["when"]),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("when:T", format="%d %b %Y %H:%M"), "series:N", "value:Q"],
+        )
+        .properties(height=220)
+    )
 
 
 def mastery_frame(history: History, bank: Corpus) -> pd.DataFrame:

@@ -135,7 +135,9 @@ class ReferenceStore:
             # Vectors from another model (or layout) are not comparable with ours.
             self.client.delete_collection(COLLECTION)
             self.rebuilt = True
-        return self.client.create_collection(
+        # Get-or-create: app processes starting at once on one Chroma server all open one collection
+        # (create_collection raises in every process but the first).
+        return self.client.get_or_create_collection(
             COLLECTION,
             embedding_function=None,  # never let Chroma embed (its default downloads a model)
             metadata=dict(self.signature),

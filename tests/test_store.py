@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -17,7 +19,7 @@ from simulator.embeddings import MiniLMEmbedder
 from simulator.grading import EmbeddingJudge
 from simulator.store import COLLECTION, ReferenceStore, open_client
 
-from .helpers import ROOT, free_port, subprocess_env
+from .helpers import ROOT, copy_corpus, free_port, subprocess_env
 
 SEED = ROOT / "corpus" / "mlops-seed.yaml"
 
@@ -134,3 +136,50 @@ def test_grading_through_a_chroma_server(chroma_server: str, embedder: MiniLMEmb
     j = engine.grade(q, q.reference_answer)
     assert j.valid and j.score >= 8
     assert not (tmp_path / "client-home" / "chroma").exists(), "server mode writes no local store"
+
+
+def test_app_processes_starting_at_once_on_one_chroma_server_index_each_record_once(
+    chroma_server: str, tmp_path: Path
+) -> None:
+    corpus = copy_corpus(tmp_path / "corpus")  # the seed pack alone: 12 questions
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "simulator", "ingest"],
+            env=subprocess_env(SIM_CHROMA_URL=chroma_server, SIM_CORPUS=str(corpus), SIM_HOME=str(tmp_path / f"h{i}")),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    questions = seed_corpus().questions
+    got = open_client(Settings().with_(chroma_url=chroma_server)).get_collection(COLLECTION).get(include=["metadatas"])
+    assert len(got["ids"]) == len(set(got["ids"])) == sum(2 + len(q.key_points) for q in questions)  # none twice
+    references = [m["question_id"] for m in got["metadatas"] if m["type"] == "reference"]
+    assert sorted(references) == sorted(q.id for q in questions)  # none lost
+
+
+def test_stores_opened_at_the_same_moment_on_an_empty_server_share_one_collection(
+    chroma_server: str, embedder: MiniLMEmbedder
+) -> None:
+    settings = Settings().with_(chroma_url=chroma_server)
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def open_store() -> None:
+        client = open_client(settings)
+        start.wait()
+        try:
+            ReferenceStore(client, embedder)
+        except BaseException as exc:  # the assertion below shows it
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+    assert [c.name for c in open_client(settings).list_collections()] == [COLLECTION]

@@ -6,17 +6,24 @@ from __future__ import annotations
 import time
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
 
 from simulator.bank import Corpus
 from simulator.grading.judgement import MisconceptionResult
+from simulator.history import History
 from simulator.sessions import MockInterview, report_html
 from simulator.sessions.mock import MockSlot, build_report
 from simulator.speech import analyse_typed
 
-from .helpers import copy_corpus, judged
+from .helpers import ROOT, copy_corpus, judged
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 180  # the first run waits for the model and the index
 
 DRIFT, SHADOW, DVC = "seed-data-vs-concept-drift", "seed-shadow-deployment", "seed-dvc-vs-git-lfs"
 EVIDENCE = "Data drift is a change in the input distribution P(x), the features themselves."
@@ -161,3 +168,72 @@ def test_judgements_must_match_the_rows(seed: Corpus) -> None:
 def test_an_empty_answer_reads_as_no_answer(seed: Corpus) -> None:
     page, _ = render(seed, answer="")
     assert "<div class='answer'>(no answer)</div>" in page
+
+
+# --- On the pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_history(sim_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
+    monkeypatch.setenv("SIM_CORPUS", str(copy_corpus(tmp_path / "corpus")))
+    return History(sim_home / "history.sqlite3")
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    """The media file manager of each AppTest run, kept to read what a download button offers."""
+    managers: list[MediaFileManager] = []
+
+    class Kept(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", Kept)
+    return managers
+
+
+def page(path: str, **state: Any) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def downloaded(at: AppTest, media: list[MediaFileManager], label: str) -> str:
+    """The file the download button labelled so would give (a deferred one is built now, as on a click)."""
+    [button] = [b.proto for b in at.get("download_button") if b.proto.label == label]
+    url = media[-1].execute_deferred(button.deferred_file_id) if button.deferred_file_id else button.url
+    return bytes(media[-1]._storage.get_file(url.rsplit("/", 1)[1]).content).decode()
+
+
+def test_the_report_page_and_the_progress_page_offer_the_html(
+    app_history: History, media: list[MediaFileManager], seed: Corpus
+) -> None:
+    mock = interview(seed)
+    mock.stop()  # ended before the third question: the report page
+    at = page("ui/mock_interview.py", _mock=mock)
+    live = downloaded(at, media, "Report to share (HTML)")
+    assert live.startswith("<!DOCTYPE html>") and escape(HOSTILE) in live and "Not reached." in live
+    for slot in mock.slots[:2]:
+        assert slot.judgement is not None
+        app_history.record(
+            seed.get(slot.question_id),
+            slot.answer or "",
+            slot.judgement,
+            session_id=mock.id,
+            mode="mock",
+            answer_seconds=slot.seconds_used,
+            time_limit=mock.seconds_per_question,
+            timed_out=slot.timed_out,
+            extra={"delivery": slot.delivery} if slot.delivery else None,
+        )
+    at = page("ui/progress.py")
+    past = downloaded(at, media, "Report to share (HTML)")
+    # The same report from the history, but for the question never reached (never stored).
+    assert escape(HOSTILE) in past and "Not reached." not in past and "time ran out" in past
+    assert "Words per minute<b>142</b>" in past and "Graded by: embedding judge, offline" in past
+    assert escape(seed.get(DRIFT).prompt) in past and escape(seed.get(DVC).prompt) not in past

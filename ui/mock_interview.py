@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import Corpus, SimulatorError
-from simulator.sessions import MockInterview, MockReport, format_duration, start_mock
+from simulator.sessions import MockInterview, MockReport, format_duration, report_html, start_mock
 from simulator.sessions.report import verdict
 from ui import voice
 from ui.grading_wait import WithProgress
@@ -250,6 +250,13 @@ def report_view(interview: MockInterview) -> None:
     )
     downloads[2].download_button(
         "Attempts (CSV)", report.to_csv(), f"mock-interview-{stamp}.csv", "text/csv", key="dl_csv"
+    )
+    downloads[3].download_button(
+        "Report to share (HTML)",
+        report_html(report, [slot.judgement for slot in interview.slots]),
+        f"mock-interview-{stamp}.html",
+        "text/html",
+        key="dl_html",
     )
     _question_by_question(interview, report, bank)
     if st.button("Start a new interview", type="primary", key="mock_new"):

@@ -12,7 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from simulator import Corpus
-from simulator.history import LEITNER_DAYS, History, ReviewItem, attempts_csv, attempts_json
+from simulator.history import LEITNER_DAYS, Attempt, History, ReviewItem, attempts_csv, attempts_json
+from simulator.sessions import MockInterview, report_html
+from simulator.sessions.mock import MockSlot
 from ui.navigation import PRACTICE_PAGE, open_in_practice
 from ui.runtime import corpus, runtime
 from ui.text import due_label, md_escape
@@ -251,6 +253,57 @@ def recent_answers(history: History, bank: Corpus) -> None:
         )
 
 
+def past_report_html(attempts: Sequence[Attempt], bank: Corpus) -> str:
+    """The report to share of a past mock interview, from its stored answers (a question not reached
+    was never stored, and one since removed from the bank is left out)."""
+    slots = [
+        MockSlot(
+            a.question_id,
+            started_at=a.created_at,
+            answer=a.answer,
+            attempt_id=a.id,
+            judgement=a.judgement,
+            seconds_used=a.answer_seconds,
+            timed_out=a.timed_out,
+            delivery=a.extra.get("delivery"),
+        )
+        for a in attempts
+        if a.question_id in bank.pack_of
+    ]
+    first = attempts[0]
+    interview = MockInterview(
+        first.session_id, int(first.time_limit or 0), slots, created_at=first.created_at, index=len(slots)
+    )
+    return report_html(interview.report(bank), [s.judgement for s in slots])
+
+
+def mock_reports(history: History, bank: Corpus) -> None:
+    """Past mock interviews, each downloadable as the HTML report to share."""
+    sessions: dict[str, list[Attempt]] = {}
+    for a in history.attempts(mode="mock"):
+        sessions.setdefault(a.session_id, []).append(a)
+    if not sessions:
+        return
+
+    def label(session_id: str) -> str:
+        answers = sessions[session_id]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(answers[0].created_at))
+        mean = sum(a.score for a in answers) / len(answers)
+        return f"{when} · {len(answers)} answered · {mean:.1f} / 10"
+
+    with st.expander("Mock interview reports"):
+        chosen = st.selectbox("Mock interview", list(reversed(sessions)), format_func=label, key="progress_mock")
+        stamp = time.strftime("%Y%m%d-%H%M", time.localtime(sessions[chosen][0].created_at))
+        # Built when clicked, like the history exports.
+        st.download_button(
+            "Report to share (HTML)",
+            lambda: past_report_html(sessions[chosen], bank),
+            f"mock-interview-{stamp}.html",
+            "text/html",
+            key="progress_mock_html",
+        )
+
+
 def main() -> None:
     bank = corpus()
     history = runtime().history
@@ -271,6 +324,7 @@ def main() -> None:
         most_missed(history, bank)
     review_queue(queue, bank, now)
     recent_answers(history, bank)
+    mock_reports(history, bank)
 
 
 main()

@@ -150,36 +150,10 @@ def import_(
 ) -> None:
     """Import a prep sheet or CSV as a validated pack; questions the bank already asks are skipped and
     guesses are marked `needs_review`."""
-    from .bank import Corpus
-    from .bank.files import load_categories, load_packs, pack_files
-    from .bank.importers import import_file, write_pack
-    from .bank.uploads import check_pack
-    from .embeddings import default_embedder
+    from .bank.uploads import import_to_file
 
     settings = Settings()
-    embedder = default_embedder()
-    categories = load_categories(settings.corpus_dir)
-    pack = import_file(file, categories, embedder)
-    # A first pack may be imported into a bank that has categories and no pack yet.
-    bank = Corpus(load_packs(settings.corpus_dir) if pack_files(settings.corpus_dir) else [], categories)
-    preview = check_pack(pack, bank, settings.corpus_dir, settings.home / "tmp", embedder)
-    if preview.duplicates:
-        what = "Kept" if keep_duplicates else "Skipped"
-        typer.echo(f"{what} {len(preview.duplicates)} question(s) already asked:")
-        for d in preview.duplicates:
-            where = "" if d.in_bank else " (earlier in this file)"
-            typer.echo(f"  “{d.question.prompt}” repeats “{d.repeats.prompt}”{where}")
-    questions = preview.to_add(skip_duplicates=not keep_duplicates)
-    if not questions:
-        _fail(f"Nothing to import: every question of {file} is already in the bank (--keep-duplicates keeps them).")
-    write_pack(pack.model_copy(update={"questions": questions}), out, overwrite=force)
-    typer.echo(f"Imported {len(questions)} questions into {out}.")
-    summary, details = preview.notes(questions)
-    for line in summary:
-        typer.echo(line)
-    if details:
-        n = sum(len(messages) for messages in details.values())
-        typer.echo(f"The {n} warning(s) one by one: interview-sim validate {out}")
+    typer.echo("\n".join(import_to_file(file, out, settings.corpus_dir, settings.home / "tmp", keep_duplicates, force)))
 
 
 @app.command()
@@ -322,11 +296,8 @@ def bench(
         report = figures.run()
         typer.echo(json.dumps(report, indent=2) if as_json else figures.format_report(report))
         return
-    try:
-        candidates = [int(n) for n in concurrency.split(",")]
-    except ValueError:
-        candidates = []
-    if not candidates or min(candidates) < 1:
+    candidates = figures.candidates(concurrency)
+    if not candidates:
         _fail(f"--concurrency {concurrency!r}: give numbers of candidates separated by commas, e.g. 1,5,20.", 2)
     engine = _engine()
     engine.ensure_indexed()

@@ -16,8 +16,8 @@ from pathlib import Path
 from ..embeddings import Embedder
 from ..errors import PackError
 from .corpus import Corpus
-from .files import dump_pack, load_pack, write_atomic
-from .importers import import_file
+from .files import dump_pack, load_categories, load_pack, load_packs, pack_files, write_atomic
+from .importers import import_file, write_pack
 from .models import Pack, Question
 from .validation import FOLLOW_UPS, KEY_POINTS, MISCONCEPTIONS, REFERENCE_WORDS, Finding, validate
 
@@ -184,3 +184,42 @@ def add_pack(preview: ImportPreview, corpus_dir: Path, skip_duplicates: bool = T
     if target.exists():
         raise PackError(f"{target} already exists: rename the pack.")
     return write_atomic(target, dump_pack(preview.pack.model_copy(update={"questions": questions})))
+
+
+def import_to_file(
+    file: Path,
+    out: Path,
+    corpus_dir: Path,
+    work_dir: Path,
+    keep_duplicates: bool = False,
+    overwrite: bool = False,
+) -> list[str]:
+    """Import a prep sheet, CSV or pack as a pack written to `out` (`overwrite`), without the questions
+    the bank already asks unless `keep_duplicates`: what to tell the person, line by line."""
+    from ..embeddings import default_embedder  # the model is loaded only here, to find duplicates
+
+    embedder = default_embedder()
+    categories = load_categories(corpus_dir)
+    pack = import_file(file, categories, embedder)
+    # A first pack may be imported into a bank that has categories and no pack yet.
+    bank = Corpus(load_packs(corpus_dir) if pack_files(corpus_dir) else [], categories)
+    preview = check_pack(pack, bank, corpus_dir, work_dir, embedder)
+    lines = []
+    if preview.duplicates:
+        lines.append(f"{'Kept' if keep_duplicates else 'Skipped'} {len(preview.duplicates)} question(s) already asked:")
+        for d in preview.duplicates:
+            where = "" if d.in_bank else " (earlier in this file)"
+            lines.append(f"  “{d.question.prompt}” repeats “{d.repeats.prompt}”{where}")
+    questions = preview.to_add(skip_duplicates=not keep_duplicates)
+    if not questions:
+        raise PackError(
+            f"Nothing to import: every question of {file} is already in the bank (--keep-duplicates keeps them)."
+        )
+    write_pack(pack.model_copy(update={"questions": questions}), out, overwrite=overwrite)
+    lines.append(f"Imported {len(questions)} questions into {out}.")
+    summary, details = preview.notes(questions)
+    lines += summary
+    if details:
+        n = sum(len(messages) for messages in details.values())
+        lines.append(f"The {n} warning(s) one by one: interview-sim validate {out}")
+    return lines

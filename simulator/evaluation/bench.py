@@ -300,3 +300,12 @@ def format_report(report: dict[str, Any]) -> str:
         )
     lines.append(format_concurrency(report["concurrency"]))
     return "\n".join(lines)
+
+
+def candidates(text: str) -> list[int]:
+    """Numbers of simulated candidates from "1,5,20"; empty when the text is not that."""
+    try:
+        numbers = [int(n) for n in text.split(",")]
+    except ValueError:
+        return []
+    return numbers if min(numbers) >= 1 else []

@@ -22,6 +22,7 @@ from simulator.speech import (
     analyse_spoken,
     analyse_typed,
     keep_recording,
+    prompt_for,
     transcriber,
 )
 from ui.runtime import corpus, runtime, secret
@@ -69,8 +70,8 @@ def keep_option() -> None:
 def record(answer_key: str, question: Question, prompt: str | None = None) -> None:
     """A recorder whose transcript lands in the answer box `answer_key`; call it before the box.
 
-    `prompt` (default: the question) is what the answer replies to; it primes the transcriber's
-    vocabulary."""
+    `prompt` (default: the question) is what the answer replies to; its names, and the question's
+    terms, prime the transcriber's vocabulary."""
     audio = st.audio_input("Or say your answer", key=widget_key("voice", answer_key))
     if audio is None:
         return
@@ -82,7 +83,7 @@ def record(answer_key: str, question: Question, prompt: str | None = None) -> No
         try:
             with st.spinner("Transcribing your answer…"):
                 transcript = _transcriber(secret("SIM_STT_MODEL"), secret("SIM_STT_BASE_URL")).transcribe(
-                    data, prompt=prompt or question.prompt
+                    data, prompt=prompt_for(question, _terms(question), asked=prompt)
                 )
         except SimulatorError as exc:  # bad audio or no model: say why, grade nothing, keep the box as it is
             spoken[answer_key] = Spoken(digest, error=str(exc))

@@ -9,6 +9,7 @@ from .transcribe import (
     WhisperTranscriber,
     Word,
     keep_recording,
+    prompt_for,
     transcriber,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "analyse_typed",
     "keep_recording",
     "load_audio",
+    "prompt_for",
     "transcriber",
 ]

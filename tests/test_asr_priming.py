@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import ctranslate2
@@ -66,3 +67,16 @@ def test_a_domain_term_is_recognised_only_when_primed(bank: Corpus, job_terms: J
     assert "kolmogorov-smirnov" not in unprimed.lower()  # else this test shows nothing
     assert "kolmogorov-smirnov" in primed.lower()
     assert "PSI" in primed
+
+
+@pytest.mark.slow
+def test_the_cli_primes_with_the_question_it_is_given(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    wav = say(SENTENCE, tmp_path / "drift.wav")
+    ctranslate2.set_random_seed(0)
+    result = CliRunner().invoke(app, ["transcribe", str(wav), "-q", "seed-data-vs-concept-drift", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert "kolmogorov-smirnov" in json.loads(result.stdout)["text"].lower()

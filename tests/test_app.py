@@ -257,6 +257,7 @@ def test_mock_interview_gives_no_feedback_until_the_report(app_env: History, see
         "Report (Markdown)",
         "Attempts (JSON)",
         "Attempts (CSV)",
+        "Report to share (HTML)",
     ]
     assert "Strongest category" in shown(at)
     assert "Time ran out: this answer was submitted as it stood." in shown(at)

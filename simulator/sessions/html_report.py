@@ -102,12 +102,7 @@ def _summary(report: MockReport) -> str:
     parts = ["<section><h2>Summary</h2><div class='figures'>"]
     parts += [f"<div>{_e(name)}<b>{_e(value)}</b></div>" for name, value in figures]
     parts.append("</div><h3>Strengths and gaps</h3><ul>")
-    if report.strongest:
-        parts.append(f"<li>Strongest category: <b>{_e(report.strongest.title)}</b> ({report.strongest.score:.1f})</li>")
-    else:
-        parts.append("<li>No strong category yet.</li>")
-    if report.weakest:
-        parts.append(f"<li>Weakest category: <b>{_e(report.weakest.title)}</b> ({report.weakest.score:.1f})</li>")
+    parts += [f"<li>{_e(said)}</li>" for said in report.strengths()]
     missed = sum(len(r.missed) for r in report.rows if r.answered)
     if missed:
         parts.append(f"<li>{missed} must-have point{'s' if missed != 1 else ''} missed in the answers given.</li>")

@@ -103,6 +103,17 @@ class MockReport:
             return None
         return self.categories[-1]
 
+    def strengths(self) -> list[str]:
+        """The strongest and weakest categories in words (the Markdown and HTML reports both say them)."""
+        said = [
+            f"Strongest category: {self.strongest.title} ({self.strongest.score:.1f})"
+            if self.strongest
+            else "No strong category yet."
+        ]
+        if self.weakest:
+            said.append(f"Weakest category: {self.weakest.title} ({self.weakest.score:.1f})")
+        return said
+
     def to_json(self) -> str:
         data = {
             "interview_id": self.interview_id,
@@ -133,12 +144,7 @@ class MockReport:
             f"({self.answered} answered, {format_duration(self.seconds_per_question)} each).",
             "",
         ]
-        if self.strongest:
-            lines.append(f"- Strongest category: {self.strongest.title} ({self.strongest.score:.1f})")
-        else:
-            lines.append("- No strong category yet.")
-        if self.weakest:
-            lines.append(f"- Weakest category: {self.weakest.title} ({self.weakest.score:.1f})")
+        lines += [f"- {said}" for said in self.strengths()]
         lines += ["", "| # | Question | Category | Score | Band | Time |", "|---|---|---|---|---|---|"]
         for r in self.rows:
             when = "not reached" if not r.answered else format_duration(r.seconds_used or 0)

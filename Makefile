@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 export SIM_HOME ?= $(CURDIR)/.sim
 
-.PHONY: run test install dev ingest lint bench clean llm
+.PHONY: run test test-sweep install dev ingest lint bench clean llm
 
 run: install ingest
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -19,6 +19,11 @@ test: dev
 	$(BIN)/interview-sim validate --strict
 	PIP=$(BIN)/pip scripts/llama_server.sh prepare >/dev/null
 	$(BIN)/pytest
+
+# Minutes of real-model work kept out of `make test`: SmolLM2 qualified on the real llama-server.
+test-sweep: dev
+	PIP=$(BIN)/pip scripts/llama_server.sh prepare >/dev/null
+	$(BIN)/pytest -m sweep
 
 install: $(VENV)/.stamp-install
 dev: $(VENV)/.stamp-dev

@@ -747,7 +747,7 @@ def test_importing_the_core_does_not_import_openai() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env=subprocess_env(), timeout=120)
 
 
-@pytest.mark.slow
+@pytest.mark.sweep
 def test_real_smollm2_fails_qualification_and_never_moves_the_score(engine: Engine, llama_server: Server) -> None:
     """Qualification grades four test answers with SmolLM2 (about 10 s each on an idle machine): it is
     recorded as advisory, and its grade of an answer is the evidence score with its words as opinion."""

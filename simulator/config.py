@@ -149,6 +149,30 @@ def save_judge(home: Path, llm: LLMSettings | None) -> None:
         ) from None
 
 
+VOICE_FILE = "voice.json"  # in SIM_HOME: whether the interviewer reads the questions aloud
+
+
+def load_read_aloud(home: Path) -> bool:
+    """Whether questions are read aloud, as chosen last in the app (default: off)."""
+    try:
+        return bool(json.loads((home / VOICE_FILE).read_text(encoding="utf-8"))["read_aloud"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+
+
+def save_read_aloud(home: Path, on: bool) -> None:
+    """Remember across restarts whether questions are read aloud."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = home / f".{VOICE_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"read_aloud": on}), encoding="utf-8")
+        tmp.replace(home / VOICE_FILE)
+    except OSError as exc:
+        raise ConfigError(
+            f"The voice choice could not be saved in {home} ({exc.strerror}): set SIM_HOME to a writable directory."
+        ) from None
+
+
 def quiet_third_parties() -> None:
     """Offline by default: no telemetry, no model-hub calls, no tokenizer fork warnings."""
     for key, value in {

@@ -11,7 +11,7 @@ import streamlit as st
 from simulator import Question, SimulatorError
 from simulator.history import Attempt, Mode, RecordOptions, score_change
 from simulator.sessions import QuestionFilter, answer_question, rank_for_job, select, surprise
-from ui import voice
+from ui import interviewer, voice
 from ui.grading_wait import WithProgress
 from ui.judgement_view import score_header, show_judgement
 from ui.meter import answer_meter
@@ -305,6 +305,7 @@ def main() -> None:
 
     st.caption("Practice" + (" · review from your queue" if state.mode == "review" else ""))
     st.subheader(md_escape(question.prompt))
+    interviewer.speak(question.prompt, widget_key("ask", state.question_id), transcript=False)  # the heading says it
     question_badges(question, bank)
 
     if not state.attempts or state.retrying:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +17,7 @@ from simulator.embeddings import MiniLMEmbedder
 from simulator.grading import EmbeddingJudge
 from simulator.store import COLLECTION, ReferenceStore, open_client
 
-from .helpers import ROOT, copy_corpus, free_port, subprocess_env
+from .helpers import ROOT, chroma_run, copy_corpus, subprocess_env
 
 SEED = ROOT / "corpus" / "mlops-seed.yaml"
 
@@ -100,30 +98,9 @@ def test_semantic_search_over_questions(engine: Engine) -> None:
 
 
 @pytest.fixture
-def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    chroma = shutil.which("chroma", path=str(Path(__import__("sys").executable).parent))
-    assert chroma, "the chromadb package installs the `chroma` command"
-    port = free_port()
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=subprocess_env(),
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("chroma run did not start")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    with chroma_run(tmp_path / "server") as url:
+        yield url
 
 
 def test_grading_through_a_chroma_server(chroma_server: str, embedder: MiniLMEmbedder, tmp_path: Path) -> None:

@@ -9,16 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..helpers import ROOT, copy_corpus, free_port, subprocess_env
-from .helpers import CHROMIUM, CHROMIUM_ARGS, Browser, Server
+from ..helpers import ROOT, copy_corpus, subprocess_env
+from .helpers import Browser, Server, chromium_context, streamlit_app
 
 # Where screenshots go: docs/ when SIM_E2E_SCREENSHOTS=docs (`make screenshots`), else a temp dir.
 SCREENSHOTS = os.environ.get("SIM_E2E_SCREENSHOTS")
@@ -31,68 +29,23 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("e2e")
-    home = base / "sim-home"
     corpus = ROOT / "corpus" if FULL_BANK else copy_corpus(base / "corpus")
-    port = free_port()
-    log = base / "streamlit.log"
-    env = subprocess_env(SIM_HOME=str(home), SIM_CORPUS=str(corpus))
-    for key in (
-        "OPENAI_BASE_URL",
-        "OPENAI_API_KEY",
-        "SIM_LLM_MODEL",
-        "SIM_CHROMA_URL",
-        "SIM_STT_BASE_URL",
-        "SIM_STT_MODEL",
-    ):
-        env.pop(key, None)
     if FULL_BANK:
+        env = subprocess_env(SIM_HOME=str(base / "sim-home"), SIM_CORPUS=str(corpus))
         subprocess.run([sys.executable, "-m", "simulator", "ingest"], env=env, check=True, capture_output=True)
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    spawned = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not become healthy:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.1)  # polling a health endpoint, not waiting on the page
-    srv = Server(url, home, corpus, log, spawned, time.perf_counter())
-    yield srv
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_app(base, corpus) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
-    """Chromium for one test module: Playwright's sync API allows one instance at a time per thread,
-    and other modules (the voice test) start their own with other flags."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI does this in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    """Chromium for one test module: other modules (the voice test) start their own with other flags."""
+    with chromium_context() as chromium:
         context = chromium.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
         requests: list[str] = []
         context.on("request", lambda r: requests.append(r.url))
         yield Browser(context, requests)
         context.close()
-        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,20 @@ Fixtures live in conftest.py; the test modules import these plain helpers, never
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+import pytest
+
+from ..helpers import ROOT, free_port, subprocess_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,6 +60,75 @@ class Browser:
             if parsed.hostname not in ("127.0.0.1", "localhost"):
                 out.append(url)
         return out
+
+
+# Settings a test server must not inherit from the machine running the tests.
+MACHINE_SETTINGS = (
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "SIM_LLM_MODEL",
+    "SIM_CHROMA_URL",
+    "SIM_DATABASE_URL",
+    "SIM_STT_BASE_URL",
+    "SIM_STT_MODEL",
+)
+
+
+@contextmanager
+def streamlit_app(base: Path, corpus: Path, *args: str, **env: str) -> Iterator[Server]:
+    """`streamlit run app.py` on a free loopback port with its own SIM_HOME under `base` (extra
+    flags and environment from the test), healthy when it is yielded, stopped after."""
+    home = Path(env.pop("SIM_HOME", str(base / "sim-home")))
+    port = free_port()
+    log = base / f"streamlit-{port}.log"
+    environ = subprocess_env(SIM_HOME=str(home), SIM_CORPUS=str(corpus))
+    for key in MACHINE_SETTINGS:
+        environ.pop(key, None)
+    environ.update(env)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", *args,
+    ]  # fmt: skip
+    spawned = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.1)  # polling a health endpoint, not waiting on the page
+        yield Server(url, home, corpus, log, spawned, time.perf_counter())
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def chromium_context(**options: Any) -> Iterator[Any]:
+    """A Chromium browser for one test: Playwright's sync API allows one instance at a time per thread.
+    Yields the browser; each test opens the contexts it needs (one per person signing in)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium (CI does this in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, **options)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 IDLE = """() => {

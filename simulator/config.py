@@ -62,6 +62,9 @@ class Settings:
     api_key: str | None = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None, repr=False)
     # Grades from concurrent sessions wait this long for each other to share one encoder pass; 0: no batching.
     batch_window_ms: float = field(default_factory=_batch_window_ms)
+    # The history on a server (postgresql+psycopg://USER:PASSWORD@HOST/DB); None: the SQLite file in `home`.
+    # repr=False: the URL may carry a password.
+    database_url: str | None = field(default_factory=lambda: os.environ.get("SIM_DATABASE_URL") or None, repr=False)
 
     def llm(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None) -> LLMSettings:
         """LLM judge settings: explicit values (e.g. from st.secrets or the UI), then the environment."""
@@ -86,6 +89,11 @@ class Settings:
     @property
     def history_path(self) -> Path:
         return self.home / "history.sqlite3"
+
+    @property
+    def history_target(self) -> str | Path:
+        """What `History` opens: SIM_DATABASE_URL when set (never a silent local file then), else the SQLite file."""
+        return self.database_url or self.history_path
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields replaced; None values are ignored."""

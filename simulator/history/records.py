@@ -8,6 +8,9 @@ from typing import Any, Literal, Required, TypedDict, get_args
 
 from ..grading import Judgement
 
+# The one user of a laptop install (no sign-in), and the owner of rows written before users existed.
+LOCAL_USER = "local"
+
 Mode = Literal["practice", "mock", "follow-up", "review"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 

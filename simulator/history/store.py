@@ -1,4 +1,5 @@
-"""Attempts and progress in SQLite (`SIM_HOME/history.sqlite3`), and a Leitner review schedule.
+"""Attempts and progress per user, in SQLite (`SIM_HOME/history.sqlite3`) or PostgreSQL, and a Leitner
+review schedule.
 
 Every attempt is written in its own transaction the moment it is graded, together with its
 key-point results and its effect on the review schedule, so a closed tab or a killed process
@@ -13,18 +14,20 @@ has a one-line answer ("box 2: missed a must-have point 3 days ago").
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, RowMapping
+
 from ..bank import Question
-from ..errors import ConfigError
 from ..grading import Judgement
+from .database import Database
 from .records import (
+    LOCAL_USER,
     MODES,
     Attempt,
     CategoryMastery,
@@ -42,96 +45,68 @@ LEITNER_DAYS: tuple[float, ...] = (1, 3, 7, 14, 30)
 # point, so it would always "miss" the others: it is kept in history but does not reschedule.
 SCHEDULING_MODES = ("practice", "mock", "review")
 
-SCHEMA_VERSION = 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at REAL NOT NULL,           -- unix seconds
-    session_id TEXT NOT NULL,           -- a browser session, or a mock interview's id
-    mode TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    category TEXT NOT NULL,
-    prompt TEXT NOT NULL,               -- what was asked (a follow-up differs from the question)
-    answer TEXT NOT NULL,
-    score REAL NOT NULL,
-    valid INTEGER NOT NULL,
-    band TEXT NOT NULL,
-    judge TEXT NOT NULL,
-    model TEXT NOT NULL,
-    judgement TEXT NOT NULL,            -- the Judgement as JSON
-    answer_seconds REAL,                -- from question shown to answer submitted
-    time_limit REAL,                    -- seconds allowed (mock interview)
-    timed_out INTEGER NOT NULL DEFAULT 0,
-    grade_ms REAL NOT NULL,
-    parent_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
-    extra TEXT NOT NULL DEFAULT '{}'    -- room for later features (e.g. delivery metrics)
-);
-CREATE INDEX IF NOT EXISTS attempts_question ON attempts(question_id);
-CREATE INDEX IF NOT EXISTS attempts_session ON attempts(session_id);
-CREATE TABLE IF NOT EXISTS key_point_results (
-    attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    question_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    weight TEXT NOT NULL,
-    hit INTEGER NOT NULL,
-    similarity REAL NOT NULL,
-    PRIMARY KEY (attempt_id, position)
-);
-CREATE TABLE IF NOT EXISTS review (
-    question_id TEXT PRIMARY KEY,
-    box INTEGER NOT NULL,
-    due_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    last_attempt_id INTEGER,
-    missed TEXT NOT NULL DEFAULT '[]'   -- must-have points missed when it last entered box 1
-);
-"""
-
 
 class History:
-    """The attempt log and review schedule in one SQLite file (WAL, one connection per call)."""
+    """One user's attempt log and review schedule, in the SQLite file or a PostgreSQL database.
 
-    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time):
-        self.path = Path(path)
+    `History(path_or_url)` opens the database (bringing its schema up to date) as the local user;
+    `for_user` gives another user's view over the same engine. Every query, write, count and
+    reset of a view touches that user's rows only.
+    """
+
+    def __init__(
+        self,
+        path_or_url: str | Path,
+        clock: Callable[[], float] = time.time,
+        user: str = LOCAL_USER,
+        *,
+        database: Database | None = None,
+    ):
+        """`database`: an open one to share (as `for_user` does) instead of opening `path_or_url`."""
+        if not user:
+            raise ValueError("a user id is needed: the OIDC subject, or LOCAL_USER")
+        self.database = database or Database(path_or_url)
         self.clock = clock
-        # Writers in this process take turns here rather than in SQLite's busy loop.
-        self._write_lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as conn:
-                # WAL lets the app read progress while another tab writes; it persists in the file.
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except (sqlite3.Error, OSError) as exc:
-            raise ConfigError(
-                f"Cannot open the history at {self.path} ({exc}): set SIM_HOME to a writable directory, "
-                "or move the file aside."
-            ) from None
+        self.user = user
+        if database is None and user != LOCAL_USER:  # the local user comes with the schema
+            self._register(None, None)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys=ON")
-        # FULL: a commit is on disk before the score is shown, even if the machine loses power.
-        conn.execute("PRAGMA synchronous=FULL")
-        return conn
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None on a server."""
+        return self.database.path
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock, closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    @property
+    def location(self) -> str:
+        """Where the history lives, for people: the file, or the URL without its password."""
+        return self.database.location
 
-    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with closing(self._connect()) as conn:
-            return list(conn.execute(sql, params).fetchall())
+    def for_user(self, user_id: str, name: str | None = None, email: str | None = None) -> History:
+        """The history of one user (an OIDC subject), sharing this one's engine; records the user
+        and when they were last seen (name and email are kept when not given)."""
+        view = History(self.database.location, self.clock, user_id, database=self.database)
+        view._register(name, email)
+        return view
+
+    def _register(self, name: str | None, email: str | None) -> None:
+        now = self.clock()
+        with self.database.write() as conn:
+            conn.execute(
+                text(
+                    """INSERT INTO users (id, name, email, created_at, last_seen)
+                       VALUES (:id, :name, :email, :now, :now)
+                       ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, users.name),
+                       email = COALESCE(excluded.email, users.email), last_seen = excluded.last_seen"""
+                ),
+                {"id": self.user, "name": name, "email": email, "now": now},
+            )
+
+    def close(self) -> None:
+        """Close the pooled connections of this history and of every view sharing its engine."""
+        self.database.dispose()
+
+    def _read(self, sql: str, **params: Any) -> list[RowMapping]:
+        return list(self.database.read(sql, {"user": self.user, **params}))
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -154,103 +129,104 @@ class History:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         now = self.clock()
-        prompt = prompt or question.prompt
-        extra = extra or {}
-        with self._write() as conn:
-            cur = conn.execute(
-                """INSERT INTO attempts (created_at, session_id, mode, question_id, category, prompt, answer,
-                   score, valid, band, judge, model, judgement, answer_seconds, time_limit, timed_out, grade_ms,
-                   parent_id, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (
-                    now,
-                    session_id,
-                    mode,
-                    question.id,
-                    question.category,
-                    prompt,
-                    answer,
-                    judgement.score,
-                    int(judgement.valid),
-                    judgement.band,
-                    judgement.judge,
-                    judgement.model,
-                    judgement.model_dump_json(),
-                    answer_seconds,
-                    time_limit,
-                    int(timed_out),
-                    judgement.elapsed_ms,
-                    parent_id,
-                    json.dumps(extra),
-                ),
-            )
-            attempt_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO key_point_results VALUES (?,?,?,?,?,?,?)",
-                [
-                    (attempt_id, i, question.id, k.text, k.weight, int(k.hit), k.similarity)
-                    for i, k in enumerate(judgement.key_points)
-                ],
-            )
-            if mode in SCHEDULING_MODES:
-                self._schedule(conn, question, judgement, attempt_id, now)
-        return Attempt(
-            id=attempt_id,
+        attempt = Attempt(
+            id=0,  # given by the database below
             created_at=now,
             session_id=session_id,
             mode=mode,
             question_id=question.id,
             category=question.category,
-            prompt=prompt,
+            prompt=prompt or question.prompt,
             answer=answer,
             judgement=judgement,
             answer_seconds=answer_seconds,
             time_limit=time_limit,
             timed_out=timed_out,
             parent_id=parent_id,
-            extra=extra,
+            extra=extra or {},
         )
+        with self.database.write() as conn:
+            attempt_id = int(conn.execute(text(INSERT_ATTEMPT), _row(attempt, self.user)).scalar_one())
+            if judgement.key_points:
+                conn.execute(
+                    text(
+                        "INSERT INTO key_point_results (attempt_id, position, question_id, text, weight, hit, "
+                        "similarity) VALUES (:a, :i, :q, :text, :weight, :hit, :similarity)"
+                    ),
+                    [
+                        {"a": attempt_id, "i": i, "q": question.id, "text": k.text, "weight": k.weight}
+                        | {"hit": int(k.hit), "similarity": k.similarity}
+                        for i, k in enumerate(judgement.key_points)
+                    ],
+                )
+            if mode in SCHEDULING_MODES:
+                self._schedule(conn, question, judgement, attempt_id, now)
+        return replace(attempt, id=attempt_id)
 
     def _schedule(
-        self, conn: sqlite3.Connection, question: Question, judgement: Judgement, attempt_id: int, now: float
+        self, conn: Connection, question: Question, judgement: Judgement, attempt_id: int, now: float
     ) -> None:
         """Leitner: a missed must-have point sends the question to box 1; a clean answer moves it up."""
+        key = {"user": self.user, "q": question.id}
         if judgement.missed:  # must-have points missed (an ungradable answer misses them all)
             conn.execute(
-                """INSERT INTO review (question_id, box, due_at, updated_at, last_attempt_id, missed)
-                   VALUES (?, 1, ?, ?, ?, ?)
-                   ON CONFLICT(question_id) DO UPDATE SET box = 1, due_at = excluded.due_at,
-                   updated_at = excluded.updated_at, last_attempt_id = excluded.last_attempt_id,
-                   missed = excluded.missed""",
-                (question.id, now + LEITNER_DAYS[0] * DAY, now, attempt_id, json.dumps(judgement.missed)),
+                text(
+                    """INSERT INTO review (user_id, question_id, box, due_at, updated_at, last_attempt_id, missed)
+                       VALUES (:user, :q, 1, :due, :now, :a, :missed)
+                       ON CONFLICT (user_id, question_id) DO UPDATE SET box = 1, due_at = excluded.due_at,
+                       updated_at = excluded.updated_at, last_attempt_id = excluded.last_attempt_id,
+                       missed = excluded.missed"""
+                ),
+                key
+                | {
+                    "due": now + LEITNER_DAYS[0] * DAY,
+                    "now": now,
+                    "a": attempt_id,
+                    "missed": json.dumps(judgement.missed),
+                },
             )
-        elif (
-            row := conn.execute("SELECT box FROM review WHERE question_id = ?", (question.id,)).fetchone()
-        ) is not None:
-            box = int(row["box"]) + 1
-            if box > len(LEITNER_DAYS):
-                conn.execute("DELETE FROM review WHERE question_id = ?", (question.id,))
-            else:
-                conn.execute(
-                    "UPDATE review SET box = ?, due_at = ?, updated_at = ?, last_attempt_id = ? WHERE question_id = ?",
-                    (box, now + LEITNER_DAYS[box - 1] * DAY, now, attempt_id, question.id),
-                )
+            return
+        # FOR UPDATE: on PostgreSQL two answers to one question at once move it up one box each.
+        lock = "" if self.database.sqlite else " FOR UPDATE"
+        box = conn.execute(
+            text(f"SELECT box FROM review WHERE user_id = :user AND question_id = :q{lock}"), key
+        ).scalar_one_or_none()
+        if box is None:
+            return
+        box = int(box) + 1
+        if box > len(LEITNER_DAYS):
+            conn.execute(text("DELETE FROM review WHERE user_id = :user AND question_id = :q"), key)
+        else:
+            conn.execute(
+                text(
+                    "UPDATE review SET box = :box, due_at = :due, updated_at = :now, last_attempt_id = :a "
+                    "WHERE user_id = :user AND question_id = :q"
+                ),
+                key | {"box": box, "due": now + LEITNER_DAYS[box - 1] * DAY, "now": now, "a": attempt_id},
+            )
 
     def reset(self) -> int:
-        """Delete every attempt and the review schedule; return how many attempts were deleted."""
-        with self._write() as conn:
-            n = int(conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0])
-            conn.execute("DELETE FROM key_point_results")
-            conn.execute("DELETE FROM review")
-            conn.execute("DELETE FROM attempts")
+        """Delete this user's attempts and review schedule; return how many attempts were deleted."""
+        user = {"user": self.user}
+        with self.database.write() as conn:
+            n = int(conn.execute(text("SELECT COUNT(*) FROM attempts WHERE user_id = :user"), user).scalar_one())
+            conn.execute(
+                text(
+                    "DELETE FROM key_point_results WHERE attempt_id IN (SELECT id FROM attempts WHERE user_id = :user)"
+                ),
+                user,
+            )
+            conn.execute(text("DELETE FROM review WHERE user_id = :user"), user)
+            conn.execute(text("DELETE FROM attempts WHERE user_id = :user"), user)
         return n
 
     # --- reading ---------------------------------------------------------------------------
 
     def count(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM attempts")[0][0])
+        return int(self._read("SELECT COUNT(*) AS n FROM attempts WHERE user_id = :user")[0]["n"])
 
     def get(self, attempt_id: int) -> Attempt | None:
-        rows = self._read("SELECT * FROM attempts WHERE id = ?", (attempt_id,))
+        rows = self._read("SELECT * FROM attempts WHERE id = :id AND user_id = :user", id=attempt_id)
         return _attempt(rows[0]) if rows else None
 
     def attempts(
@@ -262,18 +238,18 @@ class History:
         limit: int | None = None,
     ) -> list[Attempt]:
         """Attempts, oldest first; `limit` keeps the most recent ones."""
-        where, params = _where(session_id=session_id, question_id=question_id, mode=mode)
-        sql = f"SELECT * FROM attempts {where} ORDER BY id DESC"
+        filters = {"session_id": session_id, "question_id": question_id, "mode": mode}
+        where = "".join(f" AND {name} = :{name}" for name, value in filters.items() if value is not None)
+        sql = f"SELECT * FROM attempts WHERE user_id = :user{where} ORDER BY id DESC"
         if limit is not None:
-            sql += " LIMIT ?"
-            params += (limit,)
-        return [_attempt(r) for r in reversed(self._read(sql, params))]
+            sql += " LIMIT :limit"
+        return [_attempt(r) for r in reversed(self._read(sql, **filters, limit=limit))]
 
     def score_history(self) -> list[ScorePoint]:
         """Scores of answers to questions (follow-ups left out), oldest first."""
         rows = self._read(
             "SELECT id, created_at, question_id, category, mode, score, valid FROM attempts "
-            "WHERE mode != 'follow-up' ORDER BY id"
+            "WHERE user_id = :user AND mode != 'follow-up' ORDER BY id"
         )
         return [
             ScorePoint(
@@ -284,7 +260,10 @@ class History:
 
     def delivery_history(self) -> list[DeliveryPoint]:
         """Delivery metrics stored with attempts, oldest first."""
-        rows = self._read("SELECT id, created_at, extra FROM attempts WHERE extra LIKE '%\"delivery\"%' ORDER BY id")
+        rows = self._read(
+            "SELECT id, created_at, extra FROM attempts WHERE user_id = :user AND extra LIKE :pattern ORDER BY id",
+            pattern='%"delivery"%',
+        )
         points = []
         for r in rows:
             d = json.loads(r["extra"]).get("delivery") or {}
@@ -305,7 +284,7 @@ class History:
         """Each answered question's latest score (follow-ups left out)."""
         rows = self._read(
             """SELECT question_id, score FROM attempts WHERE id IN (
-                 SELECT MAX(id) FROM attempts WHERE mode != 'follow-up' GROUP BY question_id)"""
+                 SELECT MAX(id) FROM attempts WHERE user_id = :user AND mode != 'follow-up' GROUP BY question_id)"""
         )
         return {r["question_id"]: r["score"] for r in rows}
 
@@ -320,13 +299,15 @@ class History:
                  SELECT category, question_id, score, created_at,
                         ROW_NUMBER() OVER (PARTITION BY question_id ORDER BY id DESC) AS rn,
                         COUNT(*) OVER (PARTITION BY question_id) AS n
-                 FROM attempts WHERE mode != 'follow-up')
+                 FROM attempts WHERE user_id = :user AND mode != 'follow-up')
                SELECT category, COUNT(*) AS questions, SUM(n) AS attempts, AVG(score) AS mastery,
                       MAX(created_at) AS last_at
                FROM ranked WHERE rn = 1 GROUP BY category ORDER BY mastery, category"""
         )
         return [
-            CategoryMastery(r["category"], r["questions"], r["attempts"], round(r["mastery"], 2), r["last_at"])
+            CategoryMastery(
+                r["category"], int(r["questions"]), int(r["attempts"]), round(float(r["mastery"]), 2), r["last_at"]
+            )
             for r in rows
         ]
 
@@ -335,16 +316,17 @@ class History:
         rows = self._read(
             """SELECT k.question_id, k.text, k.weight, SUM(1 - k.hit) AS missed, COUNT(*) AS seen
                FROM key_point_results k JOIN attempts a ON a.id = k.attempt_id
-               WHERE a.mode != 'follow-up'
-               GROUP BY k.question_id, k.text, k.weight HAVING missed > 0
-               ORDER BY missed DESC, CAST(missed AS REAL) / seen DESC, k.weight = 'nice', k.text LIMIT ?""",
-            (limit,),
+               WHERE a.user_id = :user AND a.mode != 'follow-up'
+               GROUP BY k.question_id, k.text, k.weight HAVING SUM(1 - k.hit) > 0
+               ORDER BY missed DESC, CAST(SUM(1 - k.hit) AS REAL) / COUNT(*) DESC, k.weight = 'nice', k.text
+               LIMIT :limit""",
+            limit=limit,
         )
-        return [MissedPoint(r["question_id"], r["text"], r["weight"], r["missed"], r["seen"]) for r in rows]
+        return [MissedPoint(r["question_id"], r["text"], r["weight"], int(r["missed"]), int(r["seen"])) for r in rows]
 
     def review_queue(self) -> list[ReviewItem]:
         """Every question in a Leitner box, the soonest due first."""
-        rows = self._read("SELECT * FROM review ORDER BY due_at, question_id")
+        rows = self._read("SELECT * FROM review WHERE user_id = :user ORDER BY due_at, question_id")
         return [
             ReviewItem(r["question_id"], r["box"], r["due_at"], r["updated_at"], tuple(json.loads(r["missed"])))
             for r in rows
@@ -356,14 +338,41 @@ class History:
         return [item for item in self.review_queue() if item.is_due(now)]
 
 
-def _where(**filters: str | None) -> tuple[str, tuple[Any, ...]]:
-    parts = [(f"{name} = ?", value) for name, value in filters.items() if value is not None]
-    if not parts:
-        return "", ()
-    return "WHERE " + " AND ".join(p for p, _ in parts), tuple(v for _, v in parts)
+INSERT_ATTEMPT = """INSERT INTO attempts (user_id, created_at, session_id, mode, question_id, category, prompt,
+    answer, score, valid, band, judge, model, judgement, answer_seconds, time_limit, timed_out, grade_ms, parent_id,
+    extra) VALUES (:user, :created_at, :session_id, :mode, :question_id, :category, :prompt, :answer, :score, :valid,
+    :band, :judge, :model, :judgement, :answer_seconds, :time_limit, :timed_out, :grade_ms, :parent_id, :extra)
+    RETURNING id"""
 
 
-def _attempt(r: sqlite3.Row) -> Attempt:
+def _row(a: Attempt, user: str) -> dict[str, Any]:
+    """The columns of a new attempt row."""
+    j = a.judgement
+    return {
+        "user": user,
+        "created_at": a.created_at,
+        "session_id": a.session_id,
+        "mode": a.mode,
+        "question_id": a.question_id,
+        "category": a.category,
+        "prompt": a.prompt,
+        "answer": a.answer,
+        "score": j.score,
+        "valid": int(j.valid),
+        "band": j.band,
+        "judge": j.judge,
+        "model": j.model,
+        "judgement": j.model_dump_json(),
+        "answer_seconds": a.answer_seconds,
+        "time_limit": a.time_limit,
+        "timed_out": int(a.timed_out),
+        "grade_ms": j.elapsed_ms,
+        "parent_id": a.parent_id,
+        "extra": json.dumps(a.extra),
+    }
+
+
+def _attempt(r: RowMapping) -> Attempt:
     return Attempt(
         id=r["id"],
         created_at=r["created_at"],

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from ..grading import Judgement
-from .report import MockReport, ReportRow, format_duration, verdict
+from ..grading import Judgement, band_for
+from .report import MockReport, ReportRow, TurnRow, format_duration, verdict
 
 # The bands' colours, as on the app's pages (ui.judgement_view.BAND_HEX).
 BAND_HEX = {
@@ -55,6 +55,8 @@ table{border-collapse:collapse;width:100%}
 td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eceef1}
 svg{max-width:100%;height:auto}
 .figures.small b{font-size:1rem}
+.turn{border-left:3px solid #1c83e1;padding-left:.75rem;margin:1rem 0}
+.asked{font-style:italic}
 @media (max-width:600px){main{padding:.5rem}section{padding:.75rem}h1{font-size:1.3rem}}
 @media print{
 body{background:#fff;font-size:11pt}
@@ -98,10 +100,14 @@ def _summary(report: MockReport) -> str:
         ("Answered", f"{report.answered} of {len(report.rows)}"),
         ("Time used", format_duration(used)),
         ("Per question", format_duration(report.seconds_per_question)),
+        ("Follow-ups", f"up to {report.follow_ups} per question"),
     )
     parts = ["<section><h2>Summary</h2><div class='figures'>"]
     parts += [f"<div>{_e(name)}<b>{_e(value)}</b></div>" for name, value in figures]
-    parts.append("</div><h3>Strengths and gaps</h3><ul>")
+    parts.append("</div>")
+    if report.adaptive:
+        parts.append(f"<p>Difficulty path (adaptive): <b>{_e(report.difficulty_path or 'no answer')}</b></p>")
+    parts.append("<h3>Strengths and gaps</h3><ul>")
     parts += [f"<li>{_e(said)}</li>" for said in report.strengths()]
     missed = sum(len(r.missed) for r in report.rows if r.answered)
     if missed:
@@ -132,11 +138,11 @@ def _chart(rows: Sequence[ReportRow]) -> str:
         parts.append(f"<text x='{left - 6}' y='{y + 4}' text-anchor='end' fill='#5c6370'>{mark}</text>")
     for i, r in enumerate(rows):
         x = left + i * slot
-        bar = round(height * r.score / 10, 1)
-        label = f"{r.score:.1f}" if r.valid else ("not reached" if not r.answered else "not graded")
+        bar = round(height * r.thread_score / 10, 1)  # the question's score: its thread's
+        label = f"{r.thread_score:.1f}" if r.valid else ("not reached" if not r.answered else "not graded")
         parts.append(f"<g><title>Q{r.number}: {_e(r.prompt)}</title>")
         if bar > 0:
-            color = BAND_HEX.get(r.band, "#a3a8b8")
+            color = BAND_HEX.get(band_for(r.thread_score), "#a3a8b8")
             parts.append(
                 f"<rect x='{x + 16}' y='{top + height - bar}' width='{slot - 32}' height='{bar}' fill='{color}'/>"
             )
@@ -154,7 +160,9 @@ def _question(row: ReportRow, j: Judgement | None) -> str:
     parts = [
         f"<section><h2>{row.number}. {_e(row.prompt)}</h2><p class='meta'>{_e(meta)}</p>",
         f"<p>Score <b>{row.score:.1f} / 10</b> <span class='band' style='background:{color}'>{_e(row.band)}</span>"
-        f" · key points {row.key_points_hit}/{row.key_points_total}</p>",
+        f" · key points {row.key_points_hit}/{row.key_points_total}"
+        + (f" · thread <b>{row.thread_score:.1f} / 10</b>" if row.follow_ups else "")
+        + "</p>",
     ]
     if j is None:
         parts.append("<p>Not reached.</p>")
@@ -169,11 +177,30 @@ def _question(row: ReportRow, j: Judgement | None) -> str:
         parts.append(_list("Missed nice-to-have points", j.missed_nice, "miss"))
         parts.append(_misconceptions(j))
         parts.append(_list("Feedback", j.feedback))
-        if j.follow_up:
+        if j.follow_up and not row.follow_ups:
             parts.append(f"<h3>Follow-up to prepare</h3><p>{_e(j.follow_up)}</p>")
         parts.append(_delivery(row.delivery))
+        parts += [_turn(t) for t in row.follow_ups]
     parts.append(f"<h3>Model answer</h3><div class='answer'>{_e(row.reference_answer)}</div></section>")
     return "".join(parts)
+
+
+def _turn(t: TurnRow) -> str:
+    """A follow-up of the thread: what the interviewer asked, the answer, and whether it earned the point."""
+    color = BAND_HEX.get(t.band, "#a3a8b8")
+    cls, said = ("hit", "✓ earned") if t.earned else ("miss", "✗ still missing")
+    said = f"<span class='{cls}'>{said}: {_e(t.point)}</span>"
+    late = " · time ran out" if t.timed_out else ""
+    parts = [
+        f"<div class='turn'><h3>Follow-up {t.number}</h3><p class='asked'>{_e(t.prompt)}</p>",
+        f"<div class='answer'>{_e(t.answer) if t.answer.strip() else '(no answer)'}</div>",
+        f"<p>Score <b>{t.score:.1f} / 10</b> <span class='band' style='background:{color}'>{_e(t.band)}</span>"
+        f" · {said}{_e(late)}</p>",
+    ]
+    if t.reason:
+        parts.append(f"<p class='note'>Not graded: {_e(verdict(t.reason))}</p>")
+    parts.append(_delivery(t.delivery))
+    return "".join(parts) + "</div>"
 
 
 def _answer(answer: str, j: Judgement) -> str:

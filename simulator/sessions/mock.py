@@ -1,19 +1,25 @@
-"""Mock interviews: a timed list of questions, each answer graded and saved as it is submitted."""
+"""Mock interviews: a timed list of questions, each answer graded and saved as it is submitted,
+each followed by up to N follow-ups on what it missed; optionally adaptive in difficulty."""
 
 from __future__ import annotations
 
 import random
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Unpack
 
 from ..bank import Corpus, Question
 from ..config import LLMSettings
 from ..grading import Judgement
 from ..history import Attempt, History, RecordOptions
-from .report import CategoryScore, MockReport, ReportRow
-from .selection import CONCEPT_KINDS, SCENARIO_KINDS, QuestionFilter, select
+from .adaptive import START, next_difficulty, pick_adaptive
+from .follow_ups import FollowUpTurn, next_follow_up
+from .report import CategoryScore, MockReport, ReportRow, TurnRow
+from .selection import QuestionFilter, plan_questions
+
+MAX_FOLLOW_UPS = 3
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -31,38 +37,9 @@ def answer_question(
     return history.record(question, answer, engine.grade(question, answer, llm), **options)
 
 
-def plan_questions(
-    corpus: Corpus, n: int, flt: QuestionFilter | None = None, rng: random.Random | None = None
-) -> list[Question]:
-    """n questions alternating concepts and scenarios, spread over categories as far as possible."""
-    rng = rng or random.Random()
-    pool = select(corpus, flt)
-    concepts = [q for q in pool if q.kind in CONCEPT_KINDS]
-    scenarios = [q for q in pool if q.kind in SCENARIO_KINDS]
-    others = [q for q in pool if q.kind not in CONCEPT_KINDS + SCENARIO_KINDS]
-    for group in (concepts, scenarios, others):
-        rng.shuffle(group)
-    lanes = (concepts, scenarios)
-    chosen: list[Question] = []
-    used_categories: set[str] = set()
-    turn = rng.randrange(2)
-    while len(chosen) < n:
-        # Alternate lanes; when one runs dry take from the other, then from the rest (behavioural).
-        lane = lanes[turn % 2] or lanes[(turn + 1) % 2] or others
-        if not lane:
-            break
-        # Prefer a category not asked yet; otherwise take the next question in the lane.
-        pick = next((q for q in lane if q.category not in used_categories), lane[0])
-        lane.remove(pick)
-        chosen.append(pick)
-        used_categories.add(pick.category)
-        turn += 1
-    return chosen
-
-
 @dataclass
 class MockSlot:
-    """One question of a mock interview and what happened to it."""
+    """One question of a mock interview and what happened to it: its answer, then its follow-ups."""
 
     question_id: str
     started_at: float | None = None
@@ -72,15 +49,27 @@ class MockSlot:
     seconds_used: float | None = None
     timed_out: bool = False
     delivery: dict[str, Any] | None = None  # as stored with the attempt
+    follow_ups: list[FollowUpTurn] = field(default_factory=list)  # asked, the last maybe not answered yet
 
     @property
     def answered(self) -> bool:
         return self.judgement is not None
 
+    @property
+    def asking(self) -> FollowUpTurn | None:
+        """The follow-up waiting for its answer, if any."""
+        last = self.follow_ups[-1] if self.follow_ups else None
+        return last if last is not None and last.judgement is None else None
+
 
 @dataclass
 class MockInterview:
-    """A timed interview: no feedback until the end, every answer saved as it is graded."""
+    """A timed interview: no feedback until the end, every answer saved as it is graded.
+
+    A question and its follow-ups share the question's time limit: the clock starts when the
+    question is shown and runs through its follow-ups; when it runs out, the answer in progress
+    is submitted as it stands and the next question comes.
+    """
 
     id: str
     seconds_per_question: int
@@ -88,6 +77,10 @@ class MockInterview:
     created_at: float = field(default_factory=time.time)
     index: int = 0
     stopped: bool = False
+    follow_ups: int = 0  # the most asked after each answer (0-3)
+    adaptive: bool = False
+    flt: QuestionFilter | None = None  # the categories an adaptive choice stays within
+    rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @property
     def finished(self) -> bool:
@@ -97,6 +90,12 @@ class MockInterview:
     def current(self) -> MockSlot | None:
         return None if self.finished else self.slots[self.index]
 
+    @property
+    def asking(self) -> FollowUpTurn | None:
+        """The follow-up the candidate is answering now, if any."""
+        slot = self.current
+        return slot.asking if slot is not None else None
+
     def start_current(self, now: float | None = None) -> MockSlot | None:
         """Start the clock of the current question (once)."""
         slot = self.current
@@ -105,7 +104,7 @@ class MockInterview:
         return slot
 
     def remaining(self, now: float | None = None) -> float:
-        """Seconds left for the current question (the full time if its clock has not started)."""
+        """Seconds left for the current question and its follow-ups (the full time if its clock has not started)."""
         slot = self.current
         if slot is None:
             return 0.0
@@ -129,31 +128,102 @@ class MockInterview:
         timed_out: bool | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Attempt | None:
-        """Grade and save the current answer (as it stands when time is up), then move on."""
+        """Grade and save the current answer (as it stands when time is up): the question's, or the
+        follow-up's being asked. Then ask the next follow-up, or move to the next question."""
         slot = self.start_current(now)
         if slot is None:
             return None
         now = time.time() if now is None else now
-        used = min(float(self.seconds_per_question), now - (slot.started_at or now))
         late = self.remaining(now) <= 0 if timed_out is None else timed_out
+        question = corpus.get(slot.question_id)
+        asked = slot.asking
+        if asked is not None:
+            attempt = self._answer_follow_up(engine, history, question, slot, asked, answer, llm, now, late, extra)
+        else:
+            used = min(float(self.seconds_per_question), now - (slot.started_at or now))
+            attempt = answer_question(
+                engine,
+                history,
+                question,
+                answer,
+                llm,
+                session_id=self.id,
+                mode="mock",
+                answer_seconds=round(used, 1),
+                time_limit=self.seconds_per_question,
+                timed_out=late,
+                extra={**(extra or {}), "mock": {"follow_ups": self.follow_ups, "adaptive": self.adaptive}},
+            )
+            slot.answer, slot.attempt_id, slot.judgement = answer, attempt.id, attempt.judgement
+            slot.seconds_used, slot.timed_out = round(used, 1), late
+            slot.delivery = attempt.extra.get("delivery")
+        if late or not self._ask(engine, question, slot, now):
+            self._next(corpus)
+        return attempt
+
+    def _answer_follow_up(
+        self,
+        engine: Engine,
+        history: History,
+        question: Question,
+        slot: MockSlot,
+        turn: FollowUpTurn,
+        answer: str,
+        llm: LLMSettings | None,
+        now: float,
+        late: bool,
+        extra: dict[str, Any] | None,
+    ) -> Attempt:
+        """Grade a follow-up's answer on its one point and save it under the question's attempt."""
+        used = max(0.0, min(now - turn.asked_at, float(self.seconds_per_question)))
         attempt = answer_question(
             engine,
             history,
-            corpus.get(slot.question_id),
+            engine.point_question(question, turn.point),
             answer,
             llm,
             session_id=self.id,
-            mode="mock",
+            mode="follow-up",
+            prompt=turn.prompt,
+            parent_id=slot.attempt_id,
             answer_seconds=round(used, 1),
             time_limit=self.seconds_per_question,
             timed_out=late,
-            extra=extra,
+            extra={**(extra or {}), "follow_up": {"point": turn.point}},
         )
-        slot.answer, slot.attempt_id, slot.judgement = answer, attempt.id, attempt.judgement
-        slot.seconds_used, slot.timed_out = round(used, 1), late
-        slot.delivery = attempt.extra.get("delivery")
-        self.index += 1
+        turn.answer, turn.attempt_id, turn.judgement = answer, attempt.id, attempt.judgement
+        turn.seconds_used, turn.timed_out = round(used, 1), late
+        turn.delivery = attempt.extra.get("delivery")
         return attempt
+
+    def _ask(self, engine: Engine, question: Question, slot: MockSlot, now: float) -> bool:
+        """Ask the next follow-up on the slot's answer, if one is due and time is left; whether one was."""
+        if slot.judgement is None or len(slot.follow_ups) >= self.follow_ups or self.remaining(now) <= 0:
+            return False
+        chosen = next_follow_up(engine, question, slot.judgement, [t.point for t in slot.follow_ups])
+        if chosen is None:
+            return False
+        slot.follow_ups.append(FollowUpTurn(chosen[0], chosen[1], asked_at=now))
+        return True
+
+    def _next(self, corpus: Corpus) -> None:
+        """Move to the next question; when adaptive, choose it by the last thread's score."""
+        done = self.slots[self.index]
+        self.index += 1
+        if not self.adaptive or self.finished or done.judgement is None:
+            return
+        row = _row(1, done, corpus)
+        level = next_difficulty(row.difficulty, row.thread_score)
+        upcoming = self.slots[self.index]
+        kinds = (corpus.get(upcoming.question_id).kind,)
+        used = {s.question_id for s in self.slots[: self.index]}
+        pick = pick_adaptive(corpus, level, self.flt, used, kinds, self.rng)
+        if pick is not None:
+            others = {s.question_id for s in self.slots[self.index + 1 :]}
+            if pick.id in others:  # planned later: swap, so no question is asked twice
+                later = next(s for s in self.slots[self.index + 1 :] if s.question_id == pick.id)
+                later.question_id = upcoming.question_id
+            upcoming.question_id = pick.id
 
     def stop(self) -> None:
         """End early: the report covers what was answered."""
@@ -162,6 +232,53 @@ class MockInterview:
     def report(self, corpus: Corpus) -> MockReport:
         return build_report(self, corpus)
 
+    @classmethod
+    def from_attempts(cls, attempts: Sequence[Attempt], corpus: Corpus) -> MockInterview:
+        """A past interview rebuilt from its stored attempts (one session's: its answers and their
+        follow-ups). A question not reached was never stored; one since removed from the bank is left out."""
+        mains = [a for a in attempts if a.mode == "mock" and a.question_id in corpus.pack_of]
+        if not mains:
+            raise ValueError("no answer of a mock interview among these attempts")
+        slots = {
+            a.id: MockSlot(
+                a.question_id,
+                started_at=a.created_at,
+                answer=a.answer,
+                attempt_id=a.id,
+                judgement=a.judgement,
+                seconds_used=a.answer_seconds,
+                timed_out=a.timed_out,
+                delivery=a.extra.get("delivery"),
+            )
+            for a in mains
+        }
+        for a in attempts:
+            if a.mode == "follow-up" and a.parent_id in slots:
+                slots[a.parent_id].follow_ups.append(
+                    FollowUpTurn(
+                        a.prompt,
+                        a.extra.get("follow_up", {}).get("point", ""),
+                        asked_at=a.created_at - (a.answer_seconds or 0),
+                        answer=a.answer,
+                        attempt_id=a.id,
+                        judgement=a.judgement,
+                        seconds_used=a.answer_seconds,
+                        timed_out=a.timed_out,
+                        delivery=a.extra.get("delivery"),
+                    )
+                )
+        first = mains[0]
+        options = first.extra.get("mock", {})
+        return cls(
+            first.session_id,
+            int(first.time_limit or 0),
+            list(slots.values()),
+            created_at=first.created_at,
+            index=len(slots),
+            follow_ups=int(options.get("follow_ups", max(len(s.follow_ups) for s in slots.values()))),
+            adaptive=bool(options.get("adaptive", False)),
+        )
+
 
 def start_mock(
     corpus: Corpus,
@@ -169,56 +286,103 @@ def start_mock(
     seconds_per_question: int,
     flt: QuestionFilter | None = None,
     rng: random.Random | None = None,
+    follow_ups: int = 0,
+    adaptive: bool = False,
 ) -> MockInterview:
-    """A new mock interview of n questions (fewer if the filter leaves fewer)."""
+    """A new mock interview of n questions (fewer if the filter leaves fewer), with up to `follow_ups`
+    follow-ups after each answer. Adaptive: the first question is of medium difficulty (or the nearest
+    left) and each next one follows the last thread's score, within the filter's categories."""
     if n < 1:
         raise ValueError("a mock interview needs at least one question")
+    if not 0 <= follow_ups <= MAX_FOLLOW_UPS:
+        raise ValueError(f"follow-ups per question must be 0 to {MAX_FOLLOW_UPS}")
+    rng = rng or random.Random()
+    if adaptive:
+        flt = replace(flt or QuestionFilter(), difficulties=())
     questions = plan_questions(corpus, n, flt, rng)
+    slots = [MockSlot(q.id) for q in questions]
+    if adaptive and questions:
+        first = pick_adaptive(corpus, START, flt, kinds=(questions[0].kind,), rng=rng)
+        if first is not None and first.id != slots[0].question_id:
+            later = next((s for s in slots[1:] if s.question_id == first.id), None)
+            if later is not None:
+                later.question_id = slots[0].question_id
+            slots[0].question_id = first.id
     return MockInterview(
         id=f"mock-{uuid.uuid4().hex[:12]}",
         seconds_per_question=seconds_per_question,
-        slots=[MockSlot(q.id) for q in questions],
+        slots=slots,
+        follow_ups=follow_ups,
+        adaptive=adaptive,
+        flt=flt,
+        rng=rng,
+    )
+
+
+def _row(number: int, slot: MockSlot, corpus: Corpus) -> ReportRow:
+    """A question's row of the report, with its follow-ups."""
+    q = corpus.get(slot.question_id)
+    j = slot.judgement
+    turns = tuple(
+        TurnRow(
+            number=n,
+            prompt=t.prompt,
+            point=t.point,
+            answer=t.answer or "",
+            score=t.judgement.score,
+            band=t.judgement.band,
+            valid=t.judgement.valid,
+            earned=t.earned,
+            reason=t.judgement.reason or "",
+            seconds_used=t.seconds_used,
+            timed_out=t.timed_out,
+            delivery=t.delivery,
+        )
+        for n, t in enumerate(slot.follow_ups, start=1)
+        if t.judgement is not None
+    )
+    return ReportRow(
+        number=number,
+        question_id=q.id,
+        prompt=q.prompt,
+        category=q.category,
+        category_title=corpus.category_title(q.category),
+        kind=q.kind,
+        difficulty=q.difficulty,
+        answered=j is not None,
+        answer=slot.answer or "",
+        score=j.score if j else 0.0,
+        band=j.band if j else "not reached",
+        valid=bool(j and j.valid),
+        reason=(j.reason or "") if j else "",
+        seconds_used=slot.seconds_used,
+        timed_out=slot.timed_out,
+        key_points_hit=sum(k.hit for k in j.key_points) if j else 0,
+        key_points_total=len(q.key_points),
+        missed=tuple(j.missed) if j else tuple(k.text for k in q.must_points),
+        reference_answer=q.reference_answer,
+        delivery=slot.delivery,
+        follow_ups=turns,
     )
 
 
 def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
-    """Per-question scores, the overall score and categories from best to worst."""
-    rows: list[ReportRow] = []
-    for i, slot in enumerate(interview.slots, start=1):
-        q = corpus.get(slot.question_id)
-        j = slot.judgement
-        rows.append(
-            ReportRow(
-                number=i,
-                question_id=q.id,
-                prompt=q.prompt,
-                category=q.category,
-                category_title=corpus.category_title(q.category),
-                kind=q.kind,
-                difficulty=q.difficulty,
-                answered=j is not None,
-                answer=slot.answer or "",
-                score=j.score if j else 0.0,
-                band=j.band if j else "not reached",
-                valid=bool(j and j.valid),
-                reason=(j.reason or "") if j else "",
-                seconds_used=slot.seconds_used,
-                timed_out=slot.timed_out,
-                key_points_hit=sum(k.hit for k in j.key_points) if j else 0,
-                key_points_total=len(q.key_points),
-                missed=tuple(j.missed) if j else tuple(k.text for k in q.must_points),
-                reference_answer=q.reference_answer,
-                delivery=slot.delivery,
-            )
-        )
+    """Per-question threads and scores, the overall score and categories from best to worst."""
+    rows = [_row(i, slot, corpus) for i, slot in enumerate(interview.slots, start=1)]
     asked = [r for r in rows if r.answered] or rows
     by_category: dict[str, list[float]] = {}
     for r in asked:
-        by_category.setdefault(r.category, []).append(r.score)
+        by_category.setdefault(r.category, []).append(r.thread_score)
     categories = sorted(
         (CategoryScore(c, corpus.category_title(c), round(sum(s) / len(s), 1), len(s)) for c, s in by_category.items()),
         key=lambda c: (-c.score, c.category),
     )
     return MockReport(
-        interview.id, interview.created_at, interview.seconds_per_question, tuple(rows), tuple(categories)
+        interview.id,
+        interview.created_at,
+        interview.seconds_per_question,
+        tuple(rows),
+        tuple(categories),
+        follow_ups=interview.follow_ups,
+        adaptive=interview.adaptive,
     )

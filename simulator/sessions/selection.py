@@ -84,6 +84,35 @@ def surprise(
     return (rng or random.Random()).choice(fresh) if fresh else None
 
 
+def plan_questions(
+    corpus: Corpus, n: int, flt: QuestionFilter | None = None, rng: random.Random | None = None
+) -> list[Question]:
+    """n questions alternating concepts and scenarios, spread over categories as far as possible."""
+    rng = rng or random.Random()
+    pool = select(corpus, flt)
+    concepts = [q for q in pool if q.kind in CONCEPT_KINDS]
+    scenarios = [q for q in pool if q.kind in SCENARIO_KINDS]
+    others = [q for q in pool if q.kind not in CONCEPT_KINDS + SCENARIO_KINDS]
+    for group in (concepts, scenarios, others):
+        rng.shuffle(group)
+    lanes = (concepts, scenarios)
+    chosen: list[Question] = []
+    used_categories: set[str] = set()
+    turn = rng.randrange(2)
+    while len(chosen) < n:
+        # Alternate lanes; when one runs dry take from the other, then from the rest (behavioural).
+        lane = lanes[turn % 2] or lanes[(turn + 1) % 2] or others
+        if not lane:
+            break
+        # Prefer a category not asked yet; otherwise take the next question in the lane.
+        pick = next((q for q in lane if q.category not in used_categories), lane[0])
+        lane.remove(pick)
+        chosen.append(pick)
+        used_categories.add(pick.category)
+        turn += 1
+    return chosen
+
+
 def job_chunks(text: str) -> list[str]:
     """A job description as requirement-sized pieces: its sentences, short fragments joined on."""
     chunks: list[str] = []

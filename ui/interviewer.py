@@ -85,3 +85,13 @@ def _play(words: str, key: str) -> None:
     st.audio(speech.audio, format="audio/wav", autoplay=True)
     said = f"Read aloud by {speech.engine}"
     st.caption(md_escape(f"{said}. {speech.notice}" if speech.notice else f"{said}."))
+
+
+def engine_status() -> str:
+    """Which engine reads the questions on this machine, or why none can, in one sentence."""
+    found = tts.voices()
+    notice = tts.missing_notice(found)
+    if not found:
+        return notice or "Voice off."
+    spoken = f"Spoken offline by {found[0].name}."
+    return f"{spoken} {notice}" if notice else spoken

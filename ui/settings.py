@@ -7,6 +7,7 @@ import streamlit as st
 from simulator import Settings
 from simulator.config import LLMSettings
 from simulator.grading.llm_checks import LADDER, load_qualification
+from ui import interviewer
 from ui.runtime import corpus, llm_settings, runtime, secret, use_llm, wait_ready
 from ui.text import md_escape, plural
 
@@ -176,9 +177,17 @@ def reset_section() -> None:
     cols[1].button("Cancel", key="reset_cancel", on_click=_cancel_reset)
 
 
+def voice_section() -> None:
+    st.subheader("Interviewer's voice")
+    interviewer.read_aloud_toggle("read_aloud_settings")
+    st.caption(md_escape(interviewer.engine_status()))
+
+
 def main() -> None:
     st.title("Settings")
     judge_section()
+    st.divider()
+    voice_section()
     st.divider()
     data_section()
     st.divider()

@@ -1,14 +1,12 @@
-"""`interview-sim grade | transcribe`: an answer, typed or spoken, graded from the shell."""
+"""`interview-sim grade`: an answer graded from the shell."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from ..config import Settings
 from .common import app, fail, friendly, make_engine, read_answer
 
 
@@ -85,50 +83,3 @@ def render(j: Any) -> str:
     if j.follow_up:
         lines.append(f"Follow-up: {j.follow_up}")
     return "\n".join(lines)
-
-
-@app.command()
-@friendly
-def transcribe(
-    file: Path = typer.Argument(..., help="A WAV recording of a spoken answer."),
-    question_id: Optional[str] = typer.Option(
-        None, "--question-id", "-q", help="Count this question's job terms (default: the whole bank's)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the transcript and delivery metrics as JSON."),
-) -> None:
-    """Transcribe a spoken answer offline and show its delivery: pace, fillers, hedges, pauses, job terms."""
-    from ..bank import Corpus
-    from ..errors import PackError
-    from ..speech import JobTerms, analyse_spoken, prompt_for, transcriber
-
-    settings = Settings()
-    try:
-        corpus = Corpus.load(settings.corpus_dir)
-    except PackError:
-        if question_id:
-            raise
-        corpus = Corpus([])  # no bank: everything but the job terms
-    jobs = JobTerms(corpus.questions)
-    question = corpus.get(question_id) if question_id else None
-    terms = jobs.for_question(question) if question else jobs.all()
-    transcript = transcriber(settings).transcribe(file, prompt=prompt_for(question, terms) if question else None)
-    delivery = analyse_spoken(transcript, terms)
-    if as_json:
-        data = {
-            "text": transcript.text,
-            "delivery": delivery.model_dump(mode="json"),
-            "transcript": transcript.model_dump(mode="json"),
-        }
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    typer.echo(transcript.text)
-    typer.echo("")
-    typer.echo(f"{delivery.word_count} words in {delivery.duration_s:.1f} s ({transcript.engine})")
-    if transcript.fallback:
-        typer.echo(f"Note: {transcript.fallback}")
-    for note in delivery.notes:
-        typer.echo(f"  {note}")
-    if delivery.filler_count == 0:
-        typer.echo("  0 filler words.")
-    if delivery.most_used:
-        typer.echo("  Most used: " + ", ".join(f"{c.term} ×{c.count}" for c in delivery.most_used))

@@ -23,10 +23,18 @@ def bench(
     ),
     grades: int = typer.Option(80, "--grades", min=1, help="With --concurrency: answers graded in each run."),
     rounds: int = typer.Option(3, "--rounds", min=1, help="With --concurrency: rounds of runs (medians are shown)."),
+    speech: bool = typer.Option(
+        False, "--tts", help="Only the interviewer's voice: real-time factor and first audio per engine."
+    ),
 ) -> None:
-    """Measure grading latency, cold start, ingest speed and throughput under load against bare model calls."""
+    """Measure grading latency, cold start, ingest speed and throughput under load against bare model calls,
+    and the interviewer's voice."""
     from ..evaluation import bench as figures
 
+    if speech:
+        voice = figures.speech_figures()
+        typer.echo(json.dumps(voice, indent=2) if as_json else figures.format_speech(voice))
+        return
     if concurrency is None:
         report = figures.run()
         typer.echo(json.dumps(report, indent=2) if as_json else figures.format_report(report))

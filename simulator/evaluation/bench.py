@@ -19,6 +19,7 @@ from ..config import Settings
 from ..embeddings import default_embedder
 from ..engine import Engine
 from ..grading import Judgement
+from ..speech import tts
 from ..store import reference_texts
 from ..text import split_sentences
 
@@ -80,6 +81,63 @@ def _transcription(answer: str) -> dict[str, Any]:
         "cpu_s_per_audio_s": round(statistics.median(cpu) / audio_s, 3),
         "target_rtf_max": 0.15,
     }
+
+
+# A 40-word question, as an interviewer would ask it aloud.
+SPOKEN_QUESTION = (
+    "Walk me through how you would roll out a new version of a fraud detection model: how you would test it "
+    "offline, shadow it against live traffic, decide when to promote it, and what exactly you would watch after launch."
+)
+TTS_REPEATS = 3
+
+
+def _first_audio_s(voice: tts.Voice, text: str) -> float:
+    """Seconds from starting the engine's process to the first bytes of audio it streams out."""
+    started = time.perf_counter()
+    with subprocess.Popen(
+        voice.command(None), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(text.encode())
+        proc.stdin.close()
+        got = proc.stdout.read1(1)  # type: ignore[attr-defined]
+        first = time.perf_counter() - started
+        proc.stdout.read()
+    if not got or proc.returncode != 0:
+        raise tts.TTSError(f"{voice.name} streamed no audio (exit {proc.returncode})")
+    return first
+
+
+def speech_figures(text: str = SPOKEN_QUESTION, repeats: int = TTS_REPEATS) -> dict[str, Any]:
+    """Per available voice: real-time factor of a whole rendering (a new process each time, as the app
+    renders an uncached question) and time to the first audio when the engine streams."""
+    engines: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for voice in tts.voices():
+            out = Path(tmp) / "question.wav"
+            walls, audio_s = [], 0.0
+            for _ in range(repeats):
+                started = time.perf_counter()
+                audio_s = tts.render(voice, text, out)
+                walls.append(time.perf_counter() - started)
+            render_s = statistics.median(walls)
+            engines[voice.name] = {
+                "audio_s": round(audio_s, 2),
+                "render_s": round(render_s, 2),
+                "rtf": round(render_s / audio_s, 3),
+                "first_audio_s": round(statistics.median(_first_audio_s(voice, text) for _ in range(repeats)), 2),
+            }
+    return {"words": len(text.split()), "cpus": os.cpu_count(), "engines": engines, "target_rtf_max": 0.3}
+
+
+def format_speech(report: dict[str, Any]) -> str:
+    if not report["engines"]:
+        return f"speak       skipped: {tts.missing_notice([])}"
+    return "\n".join(
+        f"speak       {name}: a {report['words']}-word question, {e['audio_s']} s of speech in {e['render_s']} s "
+        f"= RTF {e['rtf']} (target <= {report['target_rtf_max']}), first audio after {e['first_audio_s']} s"
+        for name, e in report["engines"].items()
+    )
 
 
 def _workload(engine: Engine, n: int) -> list[tuple[Question, str]]:
@@ -268,6 +326,8 @@ def run() -> dict[str, Any]:
 
         # Spoken answers: the local transcription's real-time factor (wall time / audio length).
         report["transcribe"] = _transcription(_answer(engine, SPOKEN_WORDS))
+        # The interviewer's voice: real-time factor and time to first audio for a 40-word question.
+        report["speak"] = speech_figures()
     return report
 
 
@@ -298,6 +358,8 @@ def format_report(report: dict[str, Any]) -> str:
             f"(target <= {t['target_rtf_max']}), {t['cpu_s_per_audio_s']} CPU s per audio s, "
             f"model load {t['model_load_s']} s"
         )
+    if "speak" in report:
+        lines.append(format_speech(report["speak"]))
     lines.append(format_concurrency(report["concurrency"]))
     return "\n".join(lines)
 

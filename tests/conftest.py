@@ -11,7 +11,7 @@ from simulator.config import quiet_third_parties
 from simulator.embeddings import MiniLMEmbedder, default_embedder
 
 from .helpers import copy_corpus, netguard
-from .postgres import postgres, postgres_url  # noqa: F401  (fixtures: a real PostgreSQL server)
+from .postgres import history_target, postgres, postgres_url  # noqa: F401  (fixtures: a real PostgreSQL server)
 
 quiet_third_parties()
 assert netguard.OutboundBlocked  # importing helpers installed the guard, for the whole run

@@ -143,3 +143,11 @@ def postgres_url(postgres: PostgresServer) -> Iterator[str]:
     name = postgres.create_database()
     yield postgres.url(name)
     postgres.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_target(request: pytest.FixtureRequest, sim_home: Path) -> Path | str:
+    """Where a history lives: the embedded SQLite file, or a fresh database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return sim_home / "history.sqlite3"
+    return str(request.getfixturevalue("postgres_url"))

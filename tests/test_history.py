@@ -49,17 +49,9 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, sim_home: Path) -> Path | str:
-    """Where the history lives: the embedded SQLite file, or a fresh database on a real PostgreSQL server."""
-    if request.param == "sqlite":
-        return sim_home / "history.sqlite3"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
-def history(target: Path | str, clock: Clock) -> Iterator[History]:
-    h = History(target, clock=clock)
+def history(history_target: Path | str, clock: Clock) -> Iterator[History]:
+    h = History(history_target, clock=clock)
     yield h
     h.close()
 
@@ -77,15 +69,17 @@ def fetch(target: Path | str, sql: str) -> list[tuple[Any, ...]]:
         engine.dispose()
 
 
-def test_an_attempt_is_on_disk_when_record_returns_and_reads_back_whole(history: History, target: Path | str) -> None:
+def test_an_attempt_is_on_disk_when_record_returns_and_reads_back_whole(
+    history: History, history_target: Path | str
+) -> None:
     j = judged(DRIFT, {0, 1})
     attempt = history.record(DRIFT, "my answer", j, session_id="s1", answer_seconds=42.5)
     # A separate connection, as another process would open it, sees the committed row.
-    assert fetch(target, "SELECT answer, score FROM attempts") == [("my answer", j.score)]
-    assert fetch(target, "SELECT COUNT(*) FROM key_point_results") == [(len(DRIFT.key_points),)]
-    if isinstance(target, Path):
-        assert fetch(target, "PRAGMA journal_mode") == [("wal",)]
-    again = History(target).get(attempt.id)
+    assert fetch(history_target, "SELECT answer, score FROM attempts") == [("my answer", j.score)]
+    assert fetch(history_target, "SELECT COUNT(*) FROM key_point_results") == [(len(DRIFT.key_points),)]
+    if isinstance(history_target, Path):
+        assert fetch(history_target, "PRAGMA journal_mode") == [("wal",)]
+    again = History(history_target).get(attempt.id)
     assert again is not None
     assert again.judgement == j
     assert (again.question_id, again.category, again.mode) == (DRIFT.id, DRIFT.category, "practice")
@@ -220,7 +214,7 @@ def test_an_unwritable_history_says_what_to_do(tmp_path: Path) -> None:
         History(blocker / "history.sqlite3")
 
 
-def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: History, target: Path | str) -> None:
+def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: History, history_target: Path | str) -> None:
     from simulator.sessions import answer_question
     from simulator.speech import analyse_typed
 
@@ -235,7 +229,7 @@ def test_delivery_is_stored_with_the_attempt_and_trends_read_back(history: Histo
         extra={"delivery": typed.model_dump(mode="json")},
     )
     history.record(DRIFT, "no delivery recorded", judged(DRIFT, {0}), session_id="s")
-    stored = History(target).get(attempt.id)
+    stored = History(history_target).get(attempt.id)
     assert stored is not None and stored.extra["delivery"]["filler_count"] == typed.filler_count
     (point,) = history.delivery_history()
     assert point.attempt_id == attempt.id and not point.spoken and point.words_per_minute is None

@@ -41,7 +41,7 @@ def _migrations() -> tuple[Config, ScriptDirectory]:
 
 def _hide_password(text: str) -> str:
     """A URL that SQLAlchemy could not parse, with anything between ':' and '@' replaced."""
-    return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", text)
+    return re.sub(r"(//[^/:@]*:)[^@]*@", r"\1***@", text)
 
 
 def parse_url(target: str | Path) -> URL:
@@ -50,7 +50,7 @@ def parse_url(target: str | Path) -> URL:
         return URL.create("sqlite", database=str(Path(target)))
     try:
         url = sa.make_url(target)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(f"{_hide_password(target)} is not a database URL: {URL_HINT}.") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -83,6 +83,10 @@ class Database:
         self._write_lock: AbstractContextManager[Any] = threading.Lock() if self.sqlite else nullcontext()
         try:
             self.engine = self._sqlite_engine() if self.sqlite else self._postgres_engine()
+        except exc.NoSuchModuleError:
+            raise ConfigError(
+                f"{self.location} names a database driver SQLAlchemy does not know: {URL_HINT}."
+            ) from None
         except ModuleNotFoundError as error:
             raise ConfigError(
                 f"The database driver for {self.location} is not installed ({error.name}): "

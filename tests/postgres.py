@@ -26,11 +26,9 @@ USER = "postgres"  # the database superuser that initdb creates
 _names = itertools.count()
 
 
-def server_binaries() -> Path:
+def server_binaries(debian: Path = Path("/usr/lib/postgresql")) -> Path:
     """The newest /usr/lib/postgresql/N/bin with initdb and pg_ctl; fails the test run when there is none."""
-    found = [
-        d for d in Path("/usr/lib/postgresql").glob("*/bin") if (d / "initdb").exists() and (d / "pg_ctl").exists()
-    ]
+    found = [d for d in debian.glob("*/bin") if (d / "initdb").exists() and (d / "pg_ctl").exists()]
     if found:
         return max(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
     if (initdb := shutil.which("initdb")) and shutil.which("pg_ctl"):

@@ -19,7 +19,7 @@ from simulator.errors import ConfigError
 from simulator.history import DAY, LEITNER_DAYS, LOCAL_USER, Attempt, History
 
 from .helpers import ROOT, judged
-from .postgres import PASSWORD, PostgresServer, free_port
+from .postgres import PASSWORD, PostgresServer, free_port, server_binaries
 from .test_history import DRIFT, SEED, SHADOW, Clock, all_hit, fetch, must_missed
 
 HEAD = "0002"
@@ -299,3 +299,15 @@ def test_a_server_killed_mid_write_leaves_no_half_attempt(tmp_path: Path) -> Non
         assert after.review_queue() == replay.review_queue() and after.review_queue()
     finally:
         server.destroy()
+
+
+def test_missing_postgresql_binaries_fail_the_run_saying_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no initdb on PATH either
+    with pytest.raises(pytest.fail.Exception, match="install Debian's postgresql package"):
+        server_binaries(tmp_path)
+    (tmp_path / "15" / "bin").mkdir(parents=True)
+    for tool in ("initdb", "pg_ctl"):
+        (tmp_path / "15" / "bin" / tool).touch()
+    assert server_binaries(tmp_path) == tmp_path / "15" / "bin"

@@ -156,7 +156,7 @@ class Database:
     def _message(self, reason: str, starting: bool) -> str:
         if self.sqlite:
             return (
-                f"Cannot {'open' if starting else 'write'} the history at {self.location} ({reason}): "
+                f"Cannot {'open' if starting else 'use'} the history at {self.location} ({reason}): "
                 "set SIM_HOME to a writable directory, or move the file aside."
             )
         if "password authentication failed" in reason or "no password supplied" in reason:

@@ -6,6 +6,10 @@ Thin on purpose: `simulator.speech.tts` picks the engine, renders and caches the
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
 import streamlit as st
 
 from simulator import Settings, SimulatorError
@@ -64,6 +68,23 @@ def speak(text: str, key: str, transcript: bool = True) -> None:
     if transcript:
         with st.container(key=f"interviewer-{key}"):
             st.markdown(f"**Interviewer:** {md_escape(words)}")
+
+
+def prepare(texts: Sequence[str]) -> None:
+    """Render what the interviewer will say next (the coming questions) in the background, so each
+    plays at once when it is asked. Does nothing when "Read questions aloud" is off."""
+    pending = [" ".join(t.split()) for t in texts if t.strip()]
+    if pending and read_aloud():
+        home = Settings().home
+        threading.Thread(target=_render_all, args=(pending, home), name="interviewer-prepare", daemon=True).start()
+
+
+def _render_all(texts: list[str], home: Path) -> None:
+    for text in texts:
+        try:
+            tts.speak(text, home)
+        except Exception:  # the page says what went wrong when the text is actually spoken
+            return
 
 
 def _play(words: str, key: str) -> None:

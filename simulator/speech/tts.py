@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import wave
 from collections.abc import Sequence
@@ -226,8 +227,21 @@ def render(voice: Voice, text: str, out: Path) -> float:
     return wav_seconds(out)
 
 
+_rendering: dict[Path, threading.Lock] = {}
+_rendering_guard = threading.Lock()
+
+
 def _render_cached(voice: Voice, text: str, home: Path) -> Speech:
     path = cache_path(home, voice, text)
+    # One rendering per file in this process: a page asking for a question that is being rendered
+    # ahead (ui.interviewer.prepare) waits for it instead of starting a second engine.
+    with _rendering_guard:
+        lock = _rendering.setdefault(path, threading.Lock())
+    with lock:
+        return _render_or_read(voice, text, path)
+
+
+def _render_or_read(voice: Voice, text: str, path: Path) -> Speech:
     if path.is_file():
         try:
             data = path.read_bytes()

@@ -111,3 +111,15 @@ def test_installed_app_command_serves_the_packaged_app(installed: Path) -> None:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert "Traceback" not in output
+
+
+def test_the_installed_wheel_carries_the_history_migrations(installed: Path) -> None:
+    """Alembic's folder is not a package: the wheel must list its files, or a new history cannot be created."""
+    python = installed / "venv" / "bin" / "python"
+    code = (
+        "import sys; from simulator.history import History, database; "
+        "print(History(sys.argv[1]).count(), database.MIGRATIONS)"
+    )
+    out = subprocess.check_output([python, "-c", code, str(installed / "history.sqlite3")], cwd=installed, timeout=120)
+    count, migrations = out.decode().split()
+    assert count == "0" and str(installed / "venv") in migrations

@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulator import Judgement, Question
 from simulator.grading.calibration import load_calibration
-from simulator.grading.judgement import Band
+from simulator.grading.judgement import Band, StarAnalysis
 from ui.text import bullets, md_escape
 from ui.widgets import WEIGHT_TAGS, widget_key
 
@@ -129,6 +129,28 @@ def _key_points(j: Judgement) -> None:
             st.markdown(f"{WEIGHT_TAGS[k.weight]} {md_escape(k.text)}")
 
 
+STAR_TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result"}
+
+
+def star_block(star: StarAnalysis, key: str) -> None:
+    """The answer's STAR structure: each part with the sentence that tells it or "missing", who
+    acted in the actions, whether the result is measured, and what to add."""
+    with st.container(border=True, key=widget_key("star", key)):
+        st.markdown("**STAR structure** :gray[(how the story is told; it does not change the score)]")
+        for column, part in zip(st.columns(4), star.components):
+            with column:
+                title = STAR_TITLES[part.part]
+                if part.found:
+                    st.markdown(f":green[:material/check_circle:] **{title}**")
+                    st.caption(md_escape(f"“{part.evidence[0]}”"))
+                else:
+                    st.markdown(f":orange[:material/error:] **{title}**: missing")
+        facts = [f"In the action sentences: 'I' ×{star.i_count}, 'we' ×{star.we_count}."]
+        facts.append(f"Result measured: {star.measure}." if star.measured else "Result not measured.")
+        st.caption(md_escape(" ".join(facts)))
+        bullets("STAR feedback", star.feedback)
+
+
 def show_judgement(j: Judgement, question: Question, key: str, show_model_answer: bool = True) -> None:
     """The answer with its evidence, key points hit and missed, feedback, the model answer."""
     if not j.valid:
@@ -141,6 +163,8 @@ def show_judgement(j: Judgement, question: Question, key: str, show_model_answer
         _key_points(j)
     else:
         bullets("Must-have points to cover", j.missed)
+    if j.star is not None:
+        star_block(j.star, key)
     bullets("Feedback", j.feedback)
     bullets(f"{md_escape(j.model)}'s opinion (advisory: it did not change the score)", j.opinion)
     if j.criteria:

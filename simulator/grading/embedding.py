@@ -24,6 +24,7 @@ from .injection import IGNORED, INSTRUCTION_EXAMPLES, ONLY_INSTRUCTIONS, instruc
 from .judgement import Judgement, KeyPointResult, MisconceptionResult, band_for
 from .misconceptions import opposite_polarity, stated
 from .scoring import features, final_score
+from .star import StarReader
 
 # 3: short answers graded under a ceiling, non-answers; 4: key points hit by word match, brief-answer ceiling;
 # 5: misconceptions, negated key points and instructions to the grader earn nothing;
@@ -53,6 +54,7 @@ class _Pending:
     text: str
     sentences: list[str]
     at: int = 0  # where its sentences start in the batch of encoded texts
+    star_at: int | None = None  # ... and, for a behavioural question, the same sentences as said (`star`)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class EmbeddingJudge:
         self.gate = Gate(vocabulary or set())
         self.model = f"{embedder.name} ({model_version()})"
         self._references: dict[str, Reference] = {}
+        self.star = StarReader(embedder)
 
     @cached_property
     def _non_answers(self) -> np.ndarray:
@@ -123,6 +126,10 @@ class EmbeddingJudge:
         for p in pending:
             p.at = len(texts)
             texts += demoted(p.sentences, questions[p.index])
+        for p in pending:
+            if questions[p.index].kind == "behavioral":  # STAR reads the sentences as said, not demoted
+                p.star_at = len(texts)
+                texts += p.sentences
         plan, refs = self._plan_references([questions[p.index] for p in pending], texts)
         encoded = encode(self.embedder, texts)
         refs.update(self._take_references(plan, encoded))
@@ -131,9 +138,13 @@ class EmbeddingJudge:
         for p in pending:
             question = questions[p.index]
             own = encoded[p.at : p.at + len(p.sentences)]
-            results[p.index] = self._grade(
+            graded = self._grade(
                 question, p.text, p.sentences, own, refs[question.versioned_id], time.perf_counter() - shared
             )
+            if p.star_at is not None and graded.valid:
+                said = np.stack([e.vector for e in encoded[p.star_at : p.star_at + len(p.sentences)]])
+                graded.star = self.star.analyse(p.sentences, said)  # feedback beside the score, not in it
+            results[p.index] = graded
         assert all(r is not None for r in results)
         return [r for r in results if r is not None]
 

@@ -71,6 +71,42 @@ class LLMUsage(BaseModel):
     response_format: Literal["json_schema", "json_object"] = "json_schema"
 
 
+StarPart = Literal["situation", "task", "action", "result"]
+
+
+class StarComponent(BaseModel):
+    """One part of a STAR story and the answer sentences that tell it (none: the part is missing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    part: StarPart
+    sentence_indices: list[int] = []  # positions in Judgement.sentences
+    evidence: list[str] = []  # those sentences
+
+    @property
+    def found(self) -> bool:
+        return bool(self.sentence_indices)
+
+
+class StarAnalysis(BaseModel):
+    """How a behavioural answer tells its story: Situation, Task, Action, Result by sentence, who
+    acted ("I" or "we" in the action sentences), and whether the result is measured (`grading.star`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    components: list[StarComponent]
+    i_count: int = 0  # "I" in the action sentences
+    we_count: int = 0  # "we" in the action sentences
+    measured: bool = False
+    measure: str | None = None  # what measured it: "40%", "from 3 days to 2 hours"
+    measure_evidence: str | None = None  # the sentence that says it
+    feedback: list[str] = []
+
+    def part(self, name: StarPart) -> StarComponent:
+        """The component called `name`."""
+        return next(c for c in self.components if c.part == name)
+
+
 class Judgement(BaseModel):
     """A graded answer: the number, the evidence behind it, and who produced it."""
 
@@ -103,6 +139,8 @@ class Judgement(BaseModel):
     disagreement: bool = False
     disagreement_note: str | None = None
     outline: list[str] = []  # an outline of a stronger answer (LLM judge)
+    # Behavioural questions only: the answer's STAR structure. It does not change the score.
+    star: StarAnalysis | None = None
     # Advisory: the LLM's words are its opinion and did not move the score (the score is the evidence
     # score), because its model failed qualification or its reply failed an output check. `opinion`
     # holds its advice then; `llm_issues` says, in words for the page, what each failed check dropped.

@@ -14,7 +14,6 @@ import streamlit as st
 from simulator import Corpus
 from simulator.history import LEITNER_DAYS, Attempt, History, ReviewItem, attempts_csv, attempts_json
 from simulator.sessions import MockInterview, report_html
-from simulator.sessions.mock import MockSlot
 from ui.navigation import PRACTICE_PAGE, open_in_practice
 from ui.runtime import corpus, runtime
 from ui.text import due_label, md_escape
@@ -254,27 +253,9 @@ def recent_answers(history: History, bank: Corpus) -> None:
 
 
 def past_report_html(attempts: Sequence[Attempt], bank: Corpus) -> str:
-    """The report to share of a past mock interview, from its stored answers (a question not reached
-    was never stored, and one since removed from the bank is left out)."""
-    slots = [
-        MockSlot(
-            a.question_id,
-            started_at=a.created_at,
-            answer=a.answer,
-            attempt_id=a.id,
-            judgement=a.judgement,
-            seconds_used=a.answer_seconds,
-            timed_out=a.timed_out,
-            delivery=a.extra.get("delivery"),
-        )
-        for a in attempts
-        if a.question_id in bank.pack_of
-    ]
-    first = attempts[0]
-    interview = MockInterview(
-        first.session_id, int(first.time_limit or 0), slots, created_at=first.created_at, index=len(slots)
-    )
-    return report_html(interview.report(bank), [s.judgement for s in slots])
+    """The report to share of a past mock interview, from its stored answers and their follow-ups."""
+    interview = MockInterview.from_attempts(attempts, bank)
+    return report_html(interview.report(bank), [s.judgement for s in interview.slots])
 
 
 def mock_reports(history: History, bank: Corpus) -> None:
@@ -297,7 +278,7 @@ def mock_reports(history: History, bank: Corpus) -> None:
         # Built when clicked, like the history exports.
         st.download_button(
             "Report to share (HTML)",
-            lambda: past_report_html(sessions[chosen], bank),
+            lambda: past_report_html(history.attempts(session_id=chosen), bank),
             f"mock-interview-{stamp}.html",
             "text/html",
             key="progress_mock_html",

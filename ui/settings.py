@@ -7,7 +7,7 @@ import streamlit as st
 from simulator import Settings
 from simulator.config import LLMSettings
 from simulator.grading.llm_checks import LADDER, load_qualification
-from ui import interviewer
+from ui import interviewer, mock_prefs
 from ui.runtime import corpus, llm_settings, runtime, secret, use_llm, wait_ready
 from ui.text import md_escape, plural
 
@@ -183,9 +183,25 @@ def voice_section() -> None:
     st.caption(md_escape(interviewer.engine_status()))
 
 
+def mock_section() -> None:
+    st.subheader("Mock interview")
+    st.number_input(
+        "Follow-ups per question (0-3, default 1)",
+        min_value=0,
+        max_value=mock_prefs.MAX_FOLLOW_UPS,
+        value=mock_prefs.follow_ups(),
+        step=1,
+        key="settings_follow_ups",
+        on_change=lambda: mock_prefs.set_follow_ups(st.session_state["settings_follow_ups"]),
+        help="After each answer the interviewer asks up to this many follow-ups on the must-have points it missed.",
+    )
+
+
 def main() -> None:
     st.title("Settings")
     judge_section()
+    st.divider()
+    mock_section()
     st.divider()
     voice_section()
     st.divider()

@@ -236,9 +236,10 @@ class MockInterview:
     def from_attempts(cls, attempts: Sequence[Attempt], corpus: Corpus) -> MockInterview:
         """A past interview rebuilt from its stored attempts (one session's: its answers and their
         follow-ups). A question not reached was never stored; one since removed from the bank is left out."""
-        mains = [a for a in attempts if a.mode == "mock" and a.question_id in corpus.pack_of]
-        if not mains:
+        stored = [a for a in attempts if a.mode == "mock"]
+        if not stored:
             raise ValueError("no answer of a mock interview among these attempts")
+        mains = [a for a in stored if a.question_id in corpus.pack_of]
         slots = {
             a.id: MockSlot(
                 a.question_id,
@@ -267,7 +268,7 @@ class MockInterview:
                         delivery=a.extra.get("delivery"),
                     )
                 )
-        first = mains[0]
+        first = stored[0]
         options = first.extra.get("mock", {})
         return cls(
             first.session_id,
@@ -275,7 +276,7 @@ class MockInterview:
             list(slots.values()),
             created_at=first.created_at,
             index=len(slots),
-            follow_ups=int(options.get("follow_ups", max(len(s.follow_ups) for s in slots.values()))),
+            follow_ups=int(options.get("follow_ups", max((len(s.follow_ups) for s in slots.values()), default=0))),
             adaptive=bool(options.get("adaptive", False)),
         )
 
@@ -288,10 +289,12 @@ def start_mock(
     rng: random.Random | None = None,
     follow_ups: int = 0,
     adaptive: bool = False,
+    question_ids: Sequence[str] = (),
 ) -> MockInterview:
     """A new mock interview of n questions (fewer if the filter leaves fewer), with up to `follow_ups`
     follow-ups after each answer. Adaptive: the first question is of medium difficulty (or the nearest
-    left) and each next one follows the last thread's score, within the filter's categories."""
+    left) and each next one follows the last thread's score, within the filter's categories.
+    `question_ids` (a job plan's) are asked in their order instead, the first n in the bank."""
     if n < 1:
         raise ValueError("a mock interview needs at least one question")
     if not 0 <= follow_ups <= MAX_FOLLOW_UPS:
@@ -299,7 +302,11 @@ def start_mock(
     rng = rng or random.Random()
     if adaptive:
         flt = replace(flt or QuestionFilter(), difficulties=())
-    questions = plan_questions(corpus, n, flt, rng)
+    if question_ids:
+        questions = [corpus.get(q) for q in dict.fromkeys(question_ids) if q in corpus.pack_of][:n]
+        adaptive = False  # the plan chose the questions
+    else:
+        questions = plan_questions(corpus, n, flt, rng)
     slots = [MockSlot(q.id) for q in questions]
     if adaptive and questions:
         first = pick_adaptive(corpus, START, flt, kinds=(questions[0].kind,), rng=rng)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator.config import load_read_aloud, save_read_aloud
 from simulator.errors import InputError
+from simulator.evaluation import bench
 from simulator.speech import WhisperTranscriber, tts
 
 from .helpers import MAX_WER, ROOT, copy_corpus, invoke, need_tool, word_error_rate
@@ -223,3 +224,13 @@ def test_the_settings_toggle_is_saved_for_the_next_visit(app_home: Path) -> None
     assert toggle.value is False and f"Spoken offline by {PIPER}." in _captions(at)
     toggle.set_value(True).run()
     assert not at.exception and load_read_aloud(app_home) is True
+
+
+def test_bench_reports_each_voice_on_a_40_word_question() -> None:
+    report = bench.speech_figures(repeats=1)  # `interview-sim bench --tts` takes the median of 3
+    assert report["words"] == 40 and report["target_rtf_max"] == 0.3
+    assert set(report["engines"]) == {PIPER, "espeak-ng"}
+    for figures in report["engines"].values():
+        assert 6.0 <= figures["audio_s"] <= 25.0  # 40 words at 100-400 words a minute
+        assert figures["rtf"] == pytest.approx(figures["render_s"] / figures["audio_s"], abs=0.01)
+        assert figures["first_audio_s"] > 0 and figures["cpu_s_per_audio_s"] > 0

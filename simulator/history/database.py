@@ -28,6 +28,9 @@ MIGRATION_LOCK = 0x5155_4D48  # "SIMH"
 CONNECT_TIMEOUT_S = 10  # an unreachable host fails within this, rather than hanging the page
 URL_HINT = "set SIM_DATABASE_URL to postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE, or unset it"
 _script: ScriptDirectory | None = None
+# Alembic keeps the running migration in module globals (`alembic.context`, `alembic.op`): two
+# upgrades in one process, even of two databases, must not overlap.
+_alembic_lock = threading.Lock()
 
 
 def _migrations() -> tuple[Config, ScriptDirectory]:
@@ -136,7 +139,8 @@ class Database:
             if MigrationContext.configure(conn).get_current_revision() == script.get_current_head():
                 return
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            with _alembic_lock:
+                command.upgrade(config, "head")
 
     @contextmanager
     def _errors(self, starting: bool = False) -> Iterator[None]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.navigation import MOCK_INTERVIEW_PAGE, PRACTICE_PAGE, PROGRESS_PAGE, QUESTION_BANK_PAGE, SETTINGS_PAGE
+from ui.navigation import (
+    MOCK_INTERVIEW_PAGE,
+    PLAN_PAGE,
+    PRACTICE_PAGE,
+    PROGRESS_PAGE,
+    QUESTION_BANK_PAGE,
+    SETTINGS_PAGE,
+)
 
 st.set_page_config(page_title="MLOps interview simulator", page_icon="🎯", layout="wide")
 
@@ -13,6 +20,7 @@ PAGES = [
     # The default page is served at the root only; this serves it at /practice too, for links to it.
     st.Page(PRACTICE_PAGE, title="Practice", url_path="practice", visibility="hidden"),
     st.Page(MOCK_INTERVIEW_PAGE, title="Mock interview", icon=":material/timer:", url_path="mock-interview"),
+    st.Page(PLAN_PAGE, title="Job plan", icon=":material/work:", url_path="plan"),
     st.Page(PROGRESS_PAGE, title="Progress", icon=":material/monitoring:", url_path="progress"),
     st.Page(QUESTION_BANK_PAGE, title="Question bank", icon=":material/library_books:", url_path="question-bank"),
     st.Page(SETTINGS_PAGE, title="Settings", icon=":material/settings:", url_path="settings"),

@@ -14,7 +14,10 @@ MOCK_INTERVIEW_PAGE = "ui/mock_interview.py"
 PROGRESS_PAGE = "ui/progress.py"
 QUESTION_BANK_PAGE = "ui/question_bank.py"
 SETTINGS_PAGE = "ui/settings.py"
+PLAN_PAGE = "ui/plan.py"
 TARGET = "_practice_target"  # session state: (question id, mode) the Practice page opens next
+# Session state: the bank question ids (list[str]) the Job plan page hands to the mock interview.
+PLAN_QUESTION_IDS = "plan_question_ids"
 
 
 def open_in_practice(question_id: str, mode: Mode) -> None:

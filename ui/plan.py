@@ -1,0 +1,101 @@
+"""Job plan: a résumé set against a job description, the gaps, and questions to practise for them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator import SimulatorError
+from simulator.prep import MAX_RESUME_BYTES, SUFFIXES, GapPlan, gap_plan, read_resume
+from ui.navigation import MOCK_INTERVIEW_PAGE, PLAN_QUESTION_IDS
+from ui.runtime import wait_ready, warm_up_last
+from ui.text import md_escape, plural
+
+PLAN = "_job_plan"  # session state: the plan on screen (never written to disk)
+ERROR = "_job_plan_error"
+
+
+def _build() -> None:
+    """Read the résumé and the posting from the widgets, and make the plan (or one error)."""
+    st.session_state.pop(PLAN, None)
+    st.session_state.pop(ERROR, None)
+    upload = st.session_state.get("plan_resume")
+    job = (st.session_state.get("plan_job") or "").strip()
+    if upload is None:
+        st.session_state[ERROR] = "Upload your résumé first (PDF, DOCX, Markdown or text)."
+        return
+    if not job:
+        st.session_state[ERROR] = "Paste the job description first."
+        return
+    try:
+        resume = read_resume(upload.name, upload.getvalue())
+        engine = wait_ready()
+        st.session_state[PLAN] = gap_plan(engine.embedder, engine.store, engine.corpus, resume, job)
+    except SimulatorError as exc:
+        st.session_state[ERROR] = str(exc)
+
+
+def _requirements(plan: GapPlan) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.subheader(f"Covered by your résumé ({len(plan.covered)} of {len(plan.requirements)})")
+        for req in plan.covered:
+            with st.container(border=True):
+                st.markdown(f":material/check_circle: **{md_escape(req.text)}**")
+                st.caption(f"Evidence from your résumé: {md_escape(req.evidence or '')}")
+        if not plan.covered:
+            st.caption("No line of your résumé shows evidence for these requirements.")
+    with right:
+        st.subheader(f"Gaps ({len(plan.gaps)})")
+        for req in plan.gaps:
+            with st.container(border=True):
+                st.markdown(f":material/radio_button_unchecked: **{md_escape(req.text)}**")
+        if not plan.gaps:
+            st.caption("Your résumé shows evidence for every requirement found.")
+
+
+def _questions(plan: GapPlan) -> None:
+    st.subheader("Questions to practise, gaps first")
+    if not plan.questions:
+        st.caption("No question of the bank is close to these requirements.")
+    for n, planned in enumerate(plan.questions, 1):
+        tag = "gap" if planned.gap else "covered"
+        st.markdown(f"{n}. {md_escape(planned.question.prompt)}")
+        st.caption(f"For the {tag}: {md_escape(planned.requirement)}")
+    st.subheader("Behavioral questions from your résumé")
+    for prompt in plan.prompts:
+        st.markdown(f"- {md_escape(prompt.question.prompt)}")
+    if not plan.prompts:
+        st.caption("No line of your résumé tells of something you did (“Built …”, “Led …”).")
+
+
+def main() -> None:
+    st.title("Job plan")
+    st.markdown(
+        "Set your résumé against a job description: which requirements your résumé shows evidence for, "
+        "which it does not, and questions to practise for the gaps first. "
+        "Your résumé is read for this page only and is not stored."
+    )
+    st.file_uploader(
+        "Your résumé (PDF, DOCX, Markdown or text)",
+        type=[s.lstrip(".") for s in SUFFIXES],
+        key="plan_resume",
+        help=f"Up to {MAX_RESUME_BYTES // 1024 // 1024} MB.",
+    )
+    st.text_area("The job description", key="plan_job", height=220, placeholder="Paste the posting here.")
+    st.button("Build the plan", type="primary", key="plan_build", on_click=_build)
+    if error := st.session_state.get(ERROR):
+        st.error(md_escape(error), icon=":material/error:")
+    plan: GapPlan | None = st.session_state.get(PLAN)
+    if plan is not None:
+        _requirements(plan)
+        _questions(plan)
+        if plan.question_ids and st.button(
+            "Start a mock interview from this plan", type="primary", key="plan_start_mock"
+        ):
+            st.session_state[PLAN_QUESTION_IDS] = list(plan.question_ids)
+            st.switch_page(MOCK_INTERVIEW_PAGE)
+        st.caption(f"The mock interview asks the {plural(len(plan.question_ids), 'bank question')} above.")
+    warm_up_last()
+
+
+main()

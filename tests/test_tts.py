@@ -3,6 +3,7 @@ without either; the cache; `interview-sim speak`; the page that plays it and say
 
 from __future__ import annotations
 
+import re
 import threading
 import wave
 from pathlib import Path
@@ -234,3 +235,37 @@ def test_bench_reports_each_voice_on_a_40_word_question() -> None:
         assert 6.0 <= figures["audio_s"] <= 25.0  # 40 words at 100-400 words a minute
         assert figures["rtf"] == pytest.approx(figures["render_s"] / figures["audio_s"], abs=0.01)
         assert figures["first_audio_s"] > 0 and figures["cpu_s_per_audio_s"] > 0
+
+
+def _two_turns() -> None:
+    """A page with a question and a follow-up, as the mock interview shows them."""
+    from ui import interviewer
+
+    interviewer.speak("What is *data drift*? <b>Explain</b> [it](http://x.test).", "q1")
+    interviewer.speak("And how would you   measure it?", "q1-follow-up")
+
+
+def test_each_turn_shows_what_was_said_as_text_and_who_said_it(sim_home: Path) -> None:
+    save_read_aloud(sim_home, True)
+    at = AppTest.from_function(_two_turns, default_timeout=60).run()
+    assert not at.exception
+    said = [m.value for m in at.markdown if m.value.startswith("**Interviewer:**")]
+    assert [unescape(m) for m in said] == [
+        "**Interviewer:** What is *data drift*? <b>Explain</b> [it](http://x.test).",
+        "**Interviewer:** And how would you measure it?",
+    ]
+    assert "\\<b\\>" in said[0] and "\\*data drift\\*" in said[0]  # shown as typed, not as markup
+    assert len(at.get("audio")) == 2 and _captions(at).count(f"Read aloud by {PIPER}.") == 2
+
+
+@pytest.mark.usefixtures("no_piper_voice", "no_espeak")
+def test_without_a_voice_the_turns_are_text_under_one_notice(sim_home: Path) -> None:
+    save_read_aloud(sim_home, True)
+    at = AppTest.from_function(_two_turns, default_timeout=60).run()
+    assert not at.exception and not at.get("audio")
+    assert len(at.info) == 1 and "no speech engine is installed" in at.info[0].value
+    assert sum(m.value.startswith("**Interviewer:**") for m in at.markdown) == 2
+
+
+def unescape(md: str) -> str:
+    return re.sub(r"\\(.)", r"\1", md).replace("\u2060", "")

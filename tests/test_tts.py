@@ -4,7 +4,9 @@ without either; the cache; `interview-sim speak`; the page that plays it and say
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
+import time
 import wave
 from pathlib import Path
 
@@ -269,3 +271,28 @@ def test_without_a_voice_the_turns_are_text_under_one_notice(sim_home: Path) -> 
 
 def unescape(md: str) -> str:
     return re.sub(r"\\(.)", r"\1", md).replace("\u2060", "")
+
+
+def test_an_unwritable_data_dir_still_speaks_and_caches_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "not-a-dir"
+    home.write_text("a file where the data dir should be")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    speech = tts.speak(SENTENCE, home)
+    assert speech.engine == PIPER and speech.audio is not None and not speech.cached
+    assert not list(scratch.iterdir())  # rendered in a temporary file, then removed
+
+
+def test_the_cache_keeps_the_most_recently_used(sim_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "MAX_CACHED", 2)
+    espeak = tts.espeak_voice()
+    assert espeak is not None
+    for n in ("one", "two", "three"):
+        tts.speak(f"Question number {n}.", sim_home, engines=[espeak])
+        time.sleep(0.01)  # distinct modification times
+    assert len(list((sim_home / "tts").glob("*.wav"))) == 2
+    assert not tts.speak("Question number one.", sim_home, engines=[espeak]).cached  # the oldest went
+    assert tts.speak("Question number three.", sim_home, engines=[espeak]).cached

@@ -41,6 +41,9 @@ MAX_CHARS = 4000  # a question with its context is a few hundred; a whole essay 
 # A 40-word question renders in about 1.5 s (docs in README, `interview-sim bench --tts`): 60 s
 # means the engine hangs, not that it is slow.
 TIMEOUT_S = 60.0
+# About 150 MB of Piper audio (a 10 s question is ~450 KB): every question of the bank and the
+# follow-ups of recent interviews.
+MAX_CACHED = 400
 ESPEAK_WPM = 160  # espeak-ng's default 175 words/min is brisk for a question to take in
 
 
@@ -245,17 +248,20 @@ def _render_or_read(voice: Voice, text: str, path: Path) -> Speech:
     if path.is_file():
         try:
             data = path.read_bytes()
-            return Speech(text, data, voice.name, duration=wav_seconds(data), cached=True)
+            speech = Speech(text, data, voice.name, duration=wav_seconds(data), cached=True)
+            os.utime(path)  # recently used: kept when the cache is trimmed
+            return speech
         except (OSError, TTSError):
             pass  # a damaged cache entry is rendered again and replaced
+    # Rendered beside its final name, then renamed: a reader never sees half a file, and two
+    # processes rendering the same question at once both end with a whole one.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        folder = path.parent
-    except OSError:
-        folder = Path(tempfile.gettempdir())  # an unwritable SIM_HOME: speak anyway, cache nothing
-    # Rendered beside its final name, then renamed: a reader never sees half a file, and two
-    # sessions rendering the same question at once both end with a whole one.
-    fd, tmp_name = tempfile.mkstemp(prefix=".tts-", suffix=".wav", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=".tts-", suffix=".wav", dir=path.parent)
+        keep = True
+    except OSError:  # an unwritable SIM_HOME: speak anyway, cache nothing
+        fd, tmp_name = tempfile.mkstemp(prefix=".tts-", suffix=".wav")
+        keep = False
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -263,11 +269,24 @@ def _render_or_read(voice: Voice, text: str, path: Path) -> Speech:
         duration = render(voice, text, tmp)
         seconds = time.perf_counter() - started
         data = tmp.read_bytes()
-        if folder == path.parent:
+        if keep:
             tmp.replace(path)
+            _trim(path.parent)
+    except OSError as exc:
+        raise TTSError(f"{voice.name}'s audio could not be read back ({exc.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)
     return Speech(text, data, voice.name, duration=duration, seconds=seconds)
+
+
+def _trim(folder: Path) -> None:
+    """Keep the MAX_CACHED most recently used renderings: LLM follow-ups are new text every time."""
+    try:
+        files = sorted(folder.glob("*.wav"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[MAX_CACHED:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process trimmed at the same moment
 
 
 def speak(text: str, home: Path, engines: Sequence[Voice] | None = None) -> Speech:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from simulator import SimulatorError
 from simulator.prep import MAX_RESUME_BYTES, SUFFIXES, GapPlan, gap_plan, read_resume
@@ -14,20 +15,18 @@ PLAN = "_job_plan"  # session state: the plan on screen (never written to disk)
 ERROR = "_job_plan_error"
 
 
-def _build() -> None:
-    """Read the résumé and the posting from the widgets, and make the plan (or one error)."""
+def _build(upload: UploadedFile | None, job: str) -> None:
+    """Read the résumé and the posting, and make the plan (or one error)."""
     st.session_state.pop(PLAN, None)
     st.session_state.pop(ERROR, None)
-    upload = st.session_state.get("plan_resume")
-    job = (st.session_state.get("plan_job") or "").strip()
     if upload is None:
         st.session_state[ERROR] = "Upload your résumé first (PDF, DOCX, Markdown or text)."
         return
-    if not job:
+    if not job.strip():
         st.session_state[ERROR] = "Paste the job description first."
         return
     try:
-        resume = read_resume(upload.name, upload.getvalue())
+        resume = read_resume(upload.name, upload.getvalue())  # its size is checked before it is parsed
         engine = wait_ready()
         st.session_state[PLAN] = gap_plan(engine.embedder, engine.store, engine.corpus, resume, job)
     except SimulatorError as exc:
@@ -75,14 +74,17 @@ def main() -> None:
         "which it does not, and questions to practise for the gaps first. "
         "Your résumé is read for this page only and is not stored."
     )
-    st.file_uploader(
+    upload = st.file_uploader(
         "Your résumé (PDF, DOCX, Markdown or text)",
         type=[s.lstrip(".") for s in SUFFIXES],
         key="plan_resume",
         help=f"Up to {MAX_RESUME_BYTES // 1024 // 1024} MB.",
     )
-    st.text_area("The job description", key="plan_job", height=220, placeholder="Paste the posting here.")
-    st.button("Build the plan", type="primary", key="plan_build", on_click=_build)
+    if upload is not None:
+        st.caption(f"Résumé: {md_escape(upload.name)}, read when you build the plan.")
+    job = st.text_area("The job description", key="plan_job", height=220, placeholder="Paste the posting here.")
+    if st.button("Build the plan", type="primary", key="plan_build"):
+        _build(upload, job)
     if error := st.session_state.get(ERROR):
         st.error(md_escape(error), icon=":material/error:")
     plan: GapPlan | None = st.session_state.get(PLAN)

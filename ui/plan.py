@@ -96,7 +96,7 @@ def main() -> None:
         ):
             st.session_state[PLAN_QUESTION_IDS] = list(plan.question_ids)
             st.switch_page(MOCK_INTERVIEW_PAGE)
-        st.caption(f"The mock interview asks the {plural(len(plan.question_ids), 'bank question')} above.")
+        st.caption(f"The mock interview is offered the {plural(len(plan.question_ids), 'bank question')} above.")
     warm_up_last()
 
 

@@ -78,10 +78,14 @@ def test_plan_from_a_resume_and_a_job_description(
     assert "(from your résumé)" in main
     page.screenshot(path=str(shots / "job-plan.png"), full_page=True)
 
-    # Start a mock interview from the plan: the mock interview page opens.
+    # Start a mock interview from the plan: the mock interview page opens with the plan's questions.
+    offered = re.search(r"The mock interview is offered the (\d+) bank questions? above", main)
+    assert offered, main
     page.get_by_role("button", name="Start a mock interview from this plan").click()
     page.wait_for_url(re.compile(r"/mock-interview$"), timeout=60_000)
     page.get_by_role("heading", name=re.compile("^Mock interview")).first.wait_for(timeout=60_000)
     idle(page)
+    n = int(offered.group(1))
+    page.get_by_text(f"From your job plan: {n} question{'s' if n != 1 else ''}").wait_for()
     assert "Traceback" not in page.locator("main").inner_text()
     assert browser.outside_requests() == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.auth import require_user, sign_out_control
 from ui.navigation import (
+    COHORT_PAGE,
     MOCK_INTERVIEW_PAGE,
     PLAN_PAGE,
     PRACTICE_PAGE,
@@ -14,6 +16,8 @@ from ui.navigation import (
 )
 
 st.set_page_config(page_title="MLOps interview simulator", page_icon="🎯", layout="wide")
+# With sign-in configured, nothing below is drawn until someone has signed in.
+user = require_user()
 
 PAGES = [
     st.Page(PRACTICE_PAGE, title="Practice", icon=":material/edit_note:", url_path="start", default=True),
@@ -25,5 +29,11 @@ PAGES = [
     st.Page(QUESTION_BANK_PAGE, title="Question bank", icon=":material/library_books:", url_path="question-bank"),
     st.Page(SETTINGS_PAGE, title="Settings", icon=":material/settings:", url_path="settings"),
 ]
+if user.signed_in:
+    # Served to every signed-in user so that a candidate who types its address is refused by the page
+    # itself rather than sent elsewhere; listed in the bar for coaches only.
+    cohort = st.Page(COHORT_PAGE, title="Cohort", icon=":material/groups:", url_path="cohort")
+    PAGES.append(cohort if user.coach else st.Page(COHORT_PAGE, url_path="cohort", visibility="hidden"))
+sign_out_control(user)
 
 st.navigation(PAGES, position="top").run()

@@ -15,6 +15,7 @@ PROGRESS_PAGE = "ui/progress.py"
 QUESTION_BANK_PAGE = "ui/question_bank.py"
 SETTINGS_PAGE = "ui/settings.py"
 PLAN_PAGE = "ui/plan.py"
+COHORT_PAGE = "ui/cohort.py"
 TARGET = "_practice_target"  # session state: (question id, mode) the Practice page opens next
 # Session state: the bank question ids (list[str]) the Job plan page hands to the mock interview.
 PLAN_QUESTION_IDS = "plan_question_ids"

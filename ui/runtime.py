@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -11,8 +12,10 @@ import streamlit as st
 from simulator import Corpus, Engine, Settings, SimulatorError
 from simulator.config import LLMSettings, load_judge, save_judge
 from simulator.history import History
+from ui.auth import current_user
 from ui.text import md_escape
 
+log = logging.getLogger("interview_sim")
 LLM = "_llm"  # session state: the LLM judge chosen on the Settings page (None: the embedding judge)
 
 
@@ -25,7 +28,7 @@ class Runtime:
     """
 
     engine: Engine
-    history: History
+    store: History  # every user's; pages read `history`, the current user's view of it
     step: str = "Loading the embedding model"
     done: int = 0
     total: int = 0
@@ -33,6 +36,18 @@ class Runtime:
     ready: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _views: dict[str, History] = field(default_factory=dict)
+
+    @property
+    def history(self) -> History:
+        """The history of this session's user: every read, write, export and reset is theirs alone.
+        One view per user, made once: views share the store's connection pool."""
+        user = current_user()
+        with self._lock:
+            view = self._views.get(user.id)
+            if view is None:
+                view = self._views[user.id] = self.store.for_user(user.id, user.name, user.email)
+        return view
 
     def start(self) -> None:
         """Start the warm-up once. Pages call this after drawing the question, not before: the
@@ -64,8 +79,7 @@ class Runtime:
 def _runtime(home: str, corpus_dir: str, chroma_url: str | None) -> Runtime:
     settings = Settings()
     engine = Engine(settings)
-    history = History(settings.history_path)
-    rt = Runtime(engine, history)
+    rt = Runtime(engine, History(settings.history_target))
     try:
         _ = engine.corpus  # parsed here, in one thread, before the warm-up reads it
     except SimulatorError as exc:
@@ -130,6 +144,7 @@ def warm_up_last() -> None:
 
 def fail(message: str) -> None:
     """Say what went wrong and what to do, offer a retry once it is fixed, and end this page run."""
+    log.error(message)
     st.error(md_escape(message), icon=":material/error:")
     st.button("Try again", key="retry_runtime", on_click=reload_runtime)
     st.stop()
@@ -163,8 +178,12 @@ def llm_settings() -> LLMSettings | None:
 
 def use_llm(llm: LLMSettings | None) -> None:
     """Grade answers with `llm` from now on, in this session and after a restart (None: the embedding
-    judge alone). Only the base URL and model are saved; the key is never written anywhere."""
+    judge alone). Only the base URL and model are saved; the key is never written anywhere. A signed-in
+    candidate's choice lasts for their session; a coach's becomes the server's default."""
     st.session_state[LLM] = llm
+    user = current_user()
+    if user.signed_in and not user.coach:  # on a team server the coaches choose the judge everyone starts with
+        return
     try:
         save_judge(Settings().home, llm)
     except SimulatorError as exc:  # still used in this session

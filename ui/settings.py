@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator import Settings
-from simulator.config import LLMSettings
+from simulator.config import LLMSettings, load_judge
 from simulator.grading.llm_checks import LADDER, load_qualification
 from ui import interviewer, mock_prefs
+from ui.auth import current_user
 from ui.runtime import corpus, llm_settings, runtime, secret, use_llm, wait_ready
 from ui.text import md_escape, plural
 
@@ -77,6 +78,31 @@ def _model_warning(model: str | None) -> str | None:
     return model_warning(model)
 
 
+def _runs_the_server() -> bool:
+    """The laptop's user, or a coach on a team server. Only they point the server at an LLM (its API key
+    goes wherever the base URL says) or see where its data lives."""
+    user = current_user()
+    return not user.signed_in or user.coach
+
+
+def _stored_or(defaults: LLMSettings) -> LLMSettings | None:
+    stored = load_judge(Settings().home)
+    llm = Settings().llm(*stored, api_key=defaults.api_key) if stored else defaults
+    return llm if llm.configured else None
+
+
+def _server_judge(llm: LLMSettings | None) -> None:
+    """A candidate on a team server: the server's LLM judge, on or off; its address is the coaches' to set."""
+    if llm is None:
+        st.info("This server has no LLM judge set up: your coach can add one. The embedding judge grades meanwhile.")
+        if llm_settings() is not None:
+            use_llm(None)
+        return
+    if llm_settings() != llm:
+        use_llm(llm)
+    st.caption(md_escape(f"In use for this session: {llm.model}, the server's LLM judge (set up by your coach)."))
+
+
 def judge_section() -> None:
     st.subheader("Judge")
     current = llm_settings()
@@ -98,6 +124,9 @@ def judge_section() -> None:
         return
     defaults = _defaults()
     shown = current or defaults
+    if not _runs_the_server():
+        _server_judge(current or _stored_or(defaults))
+        return
     with st.form("llm_form"):
         base_url = st.text_input("Base URL", value=shown.base_url or "", placeholder="http://127.0.0.1:8088/v1")
         model = st.text_input("Model", value=shown.model or "", placeholder="gpt-4o-mini, llama3.1:8b, …")
@@ -133,12 +162,15 @@ def judge_section() -> None:
 def data_section() -> None:
     st.subheader("Data")
     rt = runtime()
+    if not _runs_the_server():
+        st.caption(f"{plural(rt.history.count(), 'answer')} in your history, visible to you and your coaches.")
+        return
     s = rt.engine.settings
     bank = corpus()
     st.markdown("Everything the app writes lives in the data directory (`SIM_HOME`):")
     st.code(str(s.home.resolve()), language=None)
     rows = [
-        {"what": "History (SQLite)", "where": str(rt.history.path.resolve())},
+        {"what": "History", "where": rt.store.location},
         {"what": "Reference store (Chroma)", "where": s.chroma_url or str(s.chroma_dir.resolve())},
         {"what": "Question packs", "where": str(s.corpus_dir.resolve())},
     ]

@@ -187,6 +187,8 @@ def running(interview: MockInterview) -> None:
     else:
         st.markdown(f"**Follow-up {stage}**")
         st.info(md_escape(asked.prompt), icon=":material/forum:")
+        if asked.written_by or asked.note:
+            st.caption(md_escape(f"Worded by the LLM ({asked.written_by})." if asked.written_by else asked.note or ""))
         interviewer.speak(asked.prompt, _key("mock-ask", interview.id, interview.index, stage), transcript=False)
         label, placeholder = "Your answer to the follow-up", "The follow-up shares the question's remaining time."
     voice.record(
@@ -297,6 +299,8 @@ def _thread(row: ReportRow, slot: MockSlot) -> None:
     for turn, asked in zip(row.follow_ups, slot.follow_ups):
         with st.container(border=True, key=widget_key("mock-turn", slot.attempt_id, turn.number)):
             st.markdown(md_escape(f"Follow-up {turn.number}: {turn.prompt}"))
+            if turn.written_by:
+                st.caption(md_escape(f"Worded by the LLM ({turn.written_by})."))
             st.markdown(md_escape(turn.answer) if turn.answer.strip() else "_(no answer)_")
             result = f"earned the point “{turn.point}”" if turn.earned else f"still missing “{turn.point}”"
             late = " · time ran out" if turn.timed_out else ""

@@ -193,6 +193,7 @@ def _turn(t: TurnRow) -> str:
     late = " · time ran out" if t.timed_out else ""
     parts = [
         f"<div class='turn'><h3>Follow-up {t.number}</h3><p class='asked'>{_e(t.prompt)}</p>",
+        f"<p class='meta'>Worded by the LLM ({_e(t.written_by)}).</p>" if t.written_by else "",
         f"<div class='answer'>{_e(t.answer) if t.answer.strip() else '(no answer)'}</div>",
         f"<p>Score <b>{t.score:.1f} / 10</b> <span class='band' style='background:{color}'>{_e(t.band)}</span>"
         f" · {said}{_e(late)}</p>",

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from ..bank import Corpus, Question
 from ..config import LLMSettings
-from ..grading import Judgement
 from ..history import Attempt, History, RecordOptions
 from .adaptive import START, next_difficulty, pick_adaptive
-from .follow_ups import FollowUpTurn, next_follow_up
-from .report import CategoryScore, MockReport, ReportRow, TurnRow
+from .follow_ups import FollowUpTurn, next_follow_up, phrase_follow_up
+from .report import CategoryScore, MockReport
 from .selection import QuestionFilter, plan_questions
+from .threads import MockSlot, slot_row
 
 MAX_FOLLOW_UPS = 3
 
@@ -35,31 +35,6 @@ def answer_question(
 ) -> Attempt:
     """Grade an answer and write it to history before anyone sees the score."""
     return history.record(question, answer, engine.grade(question, answer, llm), **options)
-
-
-@dataclass
-class MockSlot:
-    """One question of a mock interview and what happened to it: its answer, then its follow-ups."""
-
-    question_id: str
-    started_at: float | None = None
-    answer: str | None = None
-    attempt_id: int | None = None
-    judgement: Judgement | None = None
-    seconds_used: float | None = None
-    timed_out: bool = False
-    delivery: dict[str, Any] | None = None  # as stored with the attempt
-    follow_ups: list[FollowUpTurn] = field(default_factory=list)  # asked, the last maybe not answered yet
-
-    @property
-    def answered(self) -> bool:
-        return self.judgement is not None
-
-    @property
-    def asking(self) -> FollowUpTurn | None:
-        """The follow-up waiting for its answer, if any."""
-        last = self.follow_ups[-1] if self.follow_ups else None
-        return last if last is not None and last.judgement is None else None
 
 
 @dataclass
@@ -157,7 +132,7 @@ class MockInterview:
             slot.answer, slot.attempt_id, slot.judgement = answer, attempt.id, attempt.judgement
             slot.seconds_used, slot.timed_out = round(used, 1), late
             slot.delivery = attempt.extra.get("delivery")
-        if late or not self._ask(engine, question, slot, now):
+        if late or not self._ask(engine, question, slot, now, llm, answer):
             self._next(corpus)
         return attempt
 
@@ -189,21 +164,30 @@ class MockInterview:
             answer_seconds=round(used, 1),
             time_limit=self.seconds_per_question,
             timed_out=late,
-            extra={**(extra or {}), "follow_up": {"point": turn.point}},
+            extra={**(extra or {}), "follow_up": {"point": turn.point, "written_by": turn.written_by}},
         )
         turn.answer, turn.attempt_id, turn.judgement = answer, attempt.id, attempt.judgement
         turn.seconds_used, turn.timed_out = round(used, 1), late
         turn.delivery = attempt.extra.get("delivery")
         return attempt
 
-    def _ask(self, engine: Engine, question: Question, slot: MockSlot, now: float) -> bool:
-        """Ask the next follow-up on the slot's answer, if one is due and time is left; whether one was."""
+    def _ask(
+        self, engine: Engine, question: Question, slot: MockSlot, now: float, llm: LLMSettings | None, answer: str
+    ) -> bool:
+        """Ask the next follow-up on the slot's answer, if one is due and time is left (in the LLM's
+        words when one is configured and they pass the checks); whether one was asked."""
         if slot.judgement is None or len(slot.follow_ups) >= self.follow_ups or self.remaining(now) <= 0:
             return False
         chosen = next_follow_up(engine, question, slot.judgement, [t.point for t in slot.follow_ups])
         if chosen is None:
             return False
-        slot.follow_ups.append(FollowUpTurn(chosen[0], chosen[1], asked_at=now))
+        text, point = chosen
+        turn = FollowUpTurn(text, point, asked_at=now)
+        if llm is not None and llm.configured:
+            phrased = phrase_follow_up(llm, engine.embedder, question, point, text, answer)
+            turn.prompt, turn.note = phrased.text, phrased.dropped
+            turn.written_by = llm.model if phrased.by_llm else None
+        slot.follow_ups.append(turn)
         return True
 
     def _next(self, corpus: Corpus) -> None:
@@ -212,7 +196,7 @@ class MockInterview:
         self.index += 1
         if not self.adaptive or self.finished or done.judgement is None:
             return
-        row = _row(1, done, corpus)
+        row = slot_row(1, done, corpus)
         level = next_difficulty(row.difficulty, row.thread_score)
         upcoming = self.slots[self.index]
         kinds = (corpus.get(upcoming.question_id).kind,)
@@ -266,6 +250,7 @@ class MockInterview:
                         seconds_used=a.answer_seconds,
                         timed_out=a.timed_out,
                         delivery=a.extra.get("delivery"),
+                        written_by=a.extra.get("follow_up", {}).get("written_by"),
                     )
                 )
         first = stored[0]
@@ -326,56 +311,9 @@ def start_mock(
     )
 
 
-def _row(number: int, slot: MockSlot, corpus: Corpus) -> ReportRow:
-    """A question's row of the report, with its follow-ups."""
-    q = corpus.get(slot.question_id)
-    j = slot.judgement
-    turns = tuple(
-        TurnRow(
-            number=n,
-            prompt=t.prompt,
-            point=t.point,
-            answer=t.answer or "",
-            score=t.judgement.score,
-            band=t.judgement.band,
-            valid=t.judgement.valid,
-            earned=t.earned,
-            reason=t.judgement.reason or "",
-            seconds_used=t.seconds_used,
-            timed_out=t.timed_out,
-            delivery=t.delivery,
-        )
-        for n, t in enumerate(slot.follow_ups, start=1)
-        if t.judgement is not None
-    )
-    return ReportRow(
-        number=number,
-        question_id=q.id,
-        prompt=q.prompt,
-        category=q.category,
-        category_title=corpus.category_title(q.category),
-        kind=q.kind,
-        difficulty=q.difficulty,
-        answered=j is not None,
-        answer=slot.answer or "",
-        score=j.score if j else 0.0,
-        band=j.band if j else "not reached",
-        valid=bool(j and j.valid),
-        reason=(j.reason or "") if j else "",
-        seconds_used=slot.seconds_used,
-        timed_out=slot.timed_out,
-        key_points_hit=sum(k.hit for k in j.key_points) if j else 0,
-        key_points_total=len(q.key_points),
-        missed=tuple(j.missed) if j else tuple(k.text for k in q.must_points),
-        reference_answer=q.reference_answer,
-        delivery=slot.delivery,
-        follow_ups=turns,
-    )
-
-
 def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
     """Per-question threads and scores, the overall score and categories from best to worst."""
-    rows = [_row(i, slot, corpus) for i, slot in enumerate(interview.slots, start=1)]
+    rows = [slot_row(i, slot, corpus) for i, slot in enumerate(interview.slots, start=1)]
     asked = [r for r in rows if r.answered] or rows
     by_category: dict[str, list[float]] = {}
     for r in asked:

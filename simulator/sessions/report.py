@@ -53,6 +53,7 @@ class TurnRow:
     seconds_used: float | None
     timed_out: bool
     delivery: dict[str, Any] | None = None
+    written_by: str | None = None  # the LLM model that worded the follow-up; None: offline
 
     def record(self, parent: dict[str, Any]) -> dict[str, Any]:
         """The turn as an export row: the question's row (`parent`) with this turn's fields."""
@@ -61,6 +62,7 @@ class TurnRow:
             "turn": self.number,
             "asked": self.prompt,
             "point": self.point,
+            "asked_by": self.written_by or "offline",
             "answer": self.answer,
             "score": self.score,
             "band": self.band,
@@ -112,7 +114,7 @@ class ReportRow:
         row = asdict(self)
         del row["reference_answer"], row["delivery"], row["follow_ups"]
         row["missed"] = "; ".join(self.missed)
-        row = {"number": self.number, "turn": 0, "asked": self.prompt, "point": "", **row}
+        row = {"number": self.number, "turn": 0, "asked": self.prompt, "point": "", "asked_by": "", **row}
         return {**row, "thread_score": self.thread_score, **delivery_record(self.delivery)}
 
     def records(self) -> list[dict[str, Any]]:
@@ -249,6 +251,8 @@ def _turns_markdown(row: ReportRow) -> list[str]:
     for t in row.follow_ups:
         said = f"earned “{_cell(t.point)}”" if t.earned else f"still missing “{_cell(t.point)}”"
         lines += ["", f"### Follow-up {t.number}: {_cell(t.prompt)}", ""]
+        if t.written_by:
+            lines += [f"Worded by the LLM ({_cell(t.written_by)}).", ""]
         lines += [f"Score **{t.score:.1f}** ({t.band}): {said}." + (" Time ran out." if t.timed_out else "")]
         if t.reason:
             lines += ["", f"Not graded: {verdict(t.reason)}"]

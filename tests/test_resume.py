@@ -133,7 +133,7 @@ def test_docx_resume_reads_paragraphs_and_tables() -> None:
 
 @pytest.mark.parametrize("name", ["maya.md", "maya.txt"])
 def test_markdown_and_text(name: str) -> None:
-    text = RESUME.replace("Experience\n", "## Experience\n").replace("Skills\n", "## Skills\n")
+    text = RESUME.replace("Experience\n", "## Experience\n").replace("Skills\n", "**Skills**\n")
     resume = read_resume(name, (text if name.endswith(".md") else RESUME).encode())
     assert any("Evidently reports" in line.text for line in resume.experience)
     assert resume.skills[0].text.startswith("Python, SQL")

@@ -10,7 +10,8 @@ from ..text import clean, split_sentences, words
 MAX_REQUIREMENTS = 40
 _BULLET = re.compile(r"^\s*(?:[-*•▪●◦‣–]|\d+[.)])\s+")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?([^.!?]{2,60}?)\s*:?\s*$")
-_MARKDOWN = re.compile(r"[*_`#>]+")
+# Markdown emphasis, code and heading or quote markers; other characters stay as written.
+_MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|>)\s*")
 # Sections whose lines are about the company or the offer, not about the candidate.
 _SKIPPED = re.compile(
     r"\b(about|benefits|perks|offer|salary|compensation|apply|application|equal opportunit|who we are|"

@@ -52,7 +52,8 @@ _HEADINGS: dict[str, Section] = {
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?([A-Za-z][A-Za-z &/-]{1,40}?)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*•▪●◦‣–]|\d+[.)])\s+")
 _YEAR = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b|\bpresent\b", re.I)
-_MARKDOWN = re.compile(r"[*_`#>]+")
+# Markdown emphasis, code and heading or quote markers; other characters stay as written.
+_MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|>)\s*")
 # Résumé bullets open on a past-tense verb ("Built", "Led"); these irregular ones are common.
 # fmt: off
 _IRREGULAR = frozenset([
@@ -210,7 +211,7 @@ def _plain_text(name: str, data: bytes) -> str:
 
 def _heading(line: str) -> Section | None:
     """The section a heading line opens, or None for a line that is not a heading."""
-    match = _HEADING.match(line)
+    match = _HEADING.match(_MARKDOWN.sub("", line).strip("*_ "))
     if not match or _BULLET.match(line):
         return None
     title = match.group(1).strip().lower()

@@ -16,6 +16,8 @@ from .helpers import Browser, Server, idle
 pytestmark = pytest.mark.e2e
 
 PAIR = yaml.safe_load((ROOT / "tests" / "data" / "plans" / "01-platform-fintech.yaml").read_text())
+# A requirement with markup in it, which must stay text: an image and a link no test machine serves.
+INJECTED = "- Experience with <img src=http://203.0.113.9/x.png> and [Rust](http://203.0.113.9/z)\n"
 
 
 def resume_docx(path: Path) -> Path:
@@ -48,7 +50,9 @@ def test_plan_from_a_resume_and_a_job_description(
     page.goto(f"{server.url}/plan")
     page.get_by_role("heading", name="Job plan").wait_for(timeout=60_000)
     idle(page)
-    page.get_by_label("The job description").fill(PAIR["job"])
+    page.get_by_label("The job description").fill(
+        PAIR["job"].replace("- Experience with GPU", INJECTED + "- Experience with GPU")
+    )
 
     # A recipe is not a résumé: one sentence, no traceback, no plan.
     recipe = tmp_path / "pie.txt"
@@ -64,7 +68,7 @@ def test_plan_from_a_resume_and_a_job_description(
     # The résumé as a Word file: the plan names what it covers, with the evidence, and the gaps.
     upload(page, resume_docx(tmp_path / "maya.docx"))
     page.get_by_role("button", name="Build the plan").click()
-    page.get_by_role("heading", name=re.compile(r"^Covered by your résumé \(\d of 8\)")).wait_for(timeout=120_000)
+    page.get_by_role("heading", name=re.compile(r"^Covered by your résumé \(\d of 9\)")).wait_for(timeout=120_000)
     idle(page)
     main = page.locator("main").inner_text()
     assert "does not look like a résumé" not in main
@@ -76,6 +80,12 @@ def test_plan_from_a_resume_and_a_job_description(
     assert "For the gap: Experience with a feature store such as Feast or Tecton" in main
     assert "Tell me about the time you built the CI/CD pipeline" in main
     assert "(from your résumé)" in main
+    shown = main.replace("\u2060", "")  # the invisible word joiners that keep the address from turning into a link
+    assert "Experience with <img src=http://203.0.113.9/x.png> and [Rust](http://203.0.113.9/z)" in shown, [
+        line for line in shown.splitlines() if "Rust" in line
+    ]
+    assert page.locator("main img").count() == 0
+    assert page.locator('main a[href*="203.0.113.9"]').count() == 0
     page.screenshot(path=str(shots / "job-plan.png"), full_page=True)
 
     # Start a mock interview from the plan: the mock interview page opens with the plan's questions.

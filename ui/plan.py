@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from simulator import SimulatorError
 from simulator.prep import MAX_RESUME_BYTES, SUFFIXES, GapPlan, gap_plan, read_resume
 from ui.navigation import MOCK_INTERVIEW_PAGE, PLAN_QUESTION_IDS
 from ui.runtime import wait_ready, warm_up_last
 from ui.text import md_escape, plural
+
+if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 PLAN = "_job_plan"  # session state: the plan on screen (never written to disk)
 ERROR = "_job_plan_error"

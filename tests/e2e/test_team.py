@@ -24,7 +24,7 @@ from simulator.store import COLLECTION, open_client
 
 from ..helpers import ROOT, copy_corpus, free_port, subprocess_env
 from ..postgres import PASSWORD, PostgresServer
-from .helpers import answer_box, chromium_context, idle
+from .helpers import answer_box, chromium_context, idle, streamlit_app
 from .oidc import QUESTION, oidc_provider, secrets_toml, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -125,3 +125,37 @@ def test_deploy_md_runs_a_team_of_two_app_processes(team: dict[str, str]) -> Non
     parts = sum(2 + len(q.key_points) for q in bank.questions)
     assert client.get_collection(COLLECTION).count() == parts
     assert "Traceback" not in Path(team["log"]).read_text(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message", "local_stand_in"),
+    [
+        (
+            "SIM_DATABASE_URL",
+            "postgresql+psycopg://sim:s3cret@127.0.0.1:{dead}/sim",
+            "history database",
+            "history.sqlite3",
+        ),
+        ("SIM_CHROMA_URL", "http://127.0.0.1:{dead}", "Chroma server", "chroma"),
+    ],
+    ids=["wrong-database-url", "dead-chroma-server"],
+)
+def test_a_server_that_does_not_answer_is_named_on_the_page(
+    setting: str, value: str, message: str, local_stand_in: str, tmp_path: Path
+) -> None:
+    """One sentence on the page and in the log, no traceback, no password, and no local file made instead.
+    Practice shows the question from the packs first; the grader's start-up then names the server."""
+    env = {setting: value.replace("{dead}", str(free_port()))}
+    with (
+        streamlit_app(tmp_path, copy_corpus(tmp_path / "corpus"), **env) as app,
+        chromium_context() as chromium,
+    ):
+        page = chromium.new_page()
+        page.goto(f"{app.url}/practice")
+        page.get_by_text(re.compile(message)).first.wait_for(timeout=90_000)
+        idle(page)
+        shown = page.inner_text("body")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "s3cret" not in shown and "s3cret" not in app.log.read_text()
+        assert message in app.log.read_text() and "Traceback" not in app.log.read_text()
+    assert not (app.home / local_stand_in).exists()

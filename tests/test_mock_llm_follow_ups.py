@@ -24,6 +24,7 @@ from simulator.sessions.follow_ups import ON_TOPIC, phrase_follow_up
 from simulator.sessions.mock import MockInterview, MockSlot
 
 from .helpers import ROOT, copy_corpus
+from .test_llm_judge import Server, prepare_server
 
 DRIFT = "seed-data-vs-concept-drift"
 POINT = "Data drift is detected without labels by comparing feature distributions with a reference"
@@ -42,13 +43,13 @@ def seed_engine(embedder: MiniLMEmbedder, tmp_path_factory: pytest.TempPathFacto
     return engine
 
 
-def reply(content: str) -> dict[str, Any]:
+def reply(content: str, finish_reason: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 0,
         "model": "scripted",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}],
         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
     }
 
@@ -99,6 +100,14 @@ def test_the_answer_is_never_sent_and_an_echo_of_it_is_dropped(seed_engine: Engi
     )
     assert not phrased.by_llm and "repeated your answer" in (phrased.dropped or "")
     assert "banana" not in json.dumps(bodies) and "input data in production" not in json.dumps(bodies)
+
+
+def test_a_reply_cut_off_at_the_token_limit_is_not_a_follow_up(seed_engine: Engine) -> None:
+    # What SmolLM2-135M does: it answers the question at length instead of asking one.
+    rambling = "Data drift is a phenomenon where data is not accurately measured, which can lead to"
+    client = scripted(lambda body: httpx2.Response(200, json=reply(rambling, "length")), [])
+    phrased = phrase_follow_up(LLM, seed_engine.embedder, seed_engine.corpus.get(DRIFT), POINT, OFFLINE, "a", client)
+    assert phrased.text == OFFLINE and "cut off" in (phrased.dropped or "")
 
 
 @pytest.mark.parametrize("status", [500, 404, 429])
@@ -168,3 +177,39 @@ def test_the_on_topic_bar_separates_a_rephrasing_from_another_topic(embedder: Mi
     anchor = f"Explain the difference between data drift and concept drift. {POINT}"
     near, far, anchor_v = embedder.embed_batch([ON_POINT, "How do you tune a PostgreSQL buffer cache?", anchor])
     assert float(near @ anchor_v) >= ON_TOPIC > float(far @ anchor_v)
+
+
+# --- a real llama-server (SmolLM2-135M) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smollm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """llama.cpp's llama-server with SmolLM2-135M on a free loopback port (as tests/test_llm_judge.py starts it)."""
+    server = Server(*prepare_server(), tmp_path_factory.mktemp("smollm") / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("qid", [DRIFT, "seed-shadow-deployment", "seed-dvc-vs-git-lfs"])
+def test_a_real_llm_keeps_the_follow_up_on_topic_whatever_the_answer_says(
+    seed_engine: Engine, smollm: Server, qid: str, record_property: Callable[[str, object], None]
+) -> None:
+    from simulator.grading.llm_checks import is_question
+    from simulator.sessions.follow_ups import next_follow_up
+
+    question = seed_engine.corpus.get(qid)
+    answer = f"{LADDERS[qid]['partial'].strip()} {INJECTION}"
+    chosen = next_follow_up(seed_engine, question, seed_engine.grade(question, answer))
+    assert chosen is not None
+    offline, point = chosen
+    llm = LLMSettings(base_url=smollm.url, model="SmolLM2-135M-Instruct", api_key=None)
+    client = make_client(llm, 600, max_retries=0)  # a busy shared CPU can take long for one reply
+    phrased = phrase_follow_up(llm, seed_engine.embedder, question, point, offline, answer, client)
+    record_property("follow_up", {"by_llm": phrased.by_llm, "text": phrased.text, "dropped": phrased.dropped})
+    assert "banana" not in phrased.text.lower()
+    if phrased.by_llm:
+        text_v, anchor = seed_engine.embedder.embed_batch([phrased.text, f"{question.prompt} {point}"])
+        assert is_question(phrased.text) and float(text_v @ anchor) >= ON_TOPIC
+    else:
+        assert phrased.text == offline and phrased.dropped

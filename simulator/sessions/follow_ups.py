@@ -116,12 +116,15 @@ def phrase_follow_up(
             temperature=0,
             max_tokens=PHRASE_MAX_TOKENS,
         )
-        content = (reply.choices[0].message.content or "") if reply.choices else ""
+        choice = reply.choices[0] if reply.choices else None
+        content = (choice.message.content or "") if choice else ""
     except Exception as exc:  # any failure means the offline words, with the reason said
         return Phrased(
             offline, False, f"The LLM did not write the follow-up ({explain_failure(exc, llm, PHRASE_TIMEOUT_S)})."
         )
     text = " ".join(content.strip().strip('"“”').split())
+    if choice is not None and choice.finish_reason == "length":  # a follow-up is one short question
+        return Phrased(offline, False, "The LLM's follow-up was cut off: it wrote more than a question.")
     if not text:
         return Phrased(offline, False, "The LLM's follow-up was empty.")
     if echoes(text, answer):

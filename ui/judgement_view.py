@@ -146,7 +146,8 @@ def star_block(star: StarAnalysis, key: str) -> None:
                 else:
                     st.markdown(f":orange[:material/error:] **{title}**: missing")
         facts = [f"In the action sentences: 'I' ×{star.i_count}, 'we' ×{star.we_count}."]
-        facts.append(f"Result measured: {star.measure}." if star.measured else "Result not measured.")
+        if star.part("result").found:
+            facts.append(f"Result measured: {star.measure}." if star.measured else "Result not measured.")
         st.caption(md_escape(" ".join(facts)))
         bullets("STAR feedback", star.feedback)
 

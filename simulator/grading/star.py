@@ -90,7 +90,7 @@ _CUES: dict[Label, re.Pattern[str]] = {
     ),
     "result": re.compile(
         r"\b(as a result|in the end|the result|resulted in|the outcome|afterwards|since then|by the end|ended up|"
-        r"went (from|down|up)|dropped|fell|reduced|cut (the|our|it)|improved|increased|decreased|saved|halved|doubled|"
+        r"went (from|down|up)|dropped|fell|reduced|cut (the|our|it)|improved|increased|decreased|saved|"
         r"no longer|led to|paid off|launched on time|shipped on time|adopted|within (a|two|three|\d))\b"
     ),
     "other": re.compile(

@@ -352,7 +352,7 @@ def test_progress_shows_charts_missed_points_and_the_review_queue(app_env: Histo
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Answers"] == "2" and metrics["Questions practised"] == f"2 of {len(seed.questions)}"
     assert len(at.get("vega_lite_chart")) == 2  # scores over time, mastery by category
-    assert "Leitner boxes" in shown(at)
+    assert "Scheduled by FSRS" in shown(at)
     assert any(unescaped(m.value) == f"**{drift.prompt}**" for m in at.markdown)  # in the queue
     at.button(key=f"review-{DRIFT}").click()
     run(at)

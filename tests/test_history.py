@@ -1,4 +1,4 @@
-"""History: attempts written at once and read back whole, progress queries, the Leitner queue."""
+"""History: attempts written at once and read back whole, progress queries, the FSRS review queue."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fsrs import Rating
 
 from simulator.bank import Question, load_pack
 from simulator.errors import ConfigError
-from simulator.history import DAY, LEITNER_DAYS, Attempt, History, attempts_csv, attempts_json, score_change
+from simulator.history import DAY, POINT_CARD_MISSES, Attempt, History, attempts_csv, attempts_json, score_change
 
 from .helpers import ROOT, FakeEngine, judged
 
@@ -112,26 +113,69 @@ def test_attempts_filters_and_keeps_the_most_recent(history: History) -> None:
     assert [a.answer for a in history.attempts(question_id=SHADOW.id)] == ["answer 0", "answer 2", "answer 4"]
 
 
-def test_leitner_boxes_move_up_on_clean_answers_and_back_to_one_on_a_miss(history: History, clock: Clock) -> None:
+def test_a_miss_is_due_within_a_day_and_good_answers_push_the_due_date_out(history: History, clock: Clock) -> None:
     history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s")
     [item] = history.review_queue()
-    assert (item.box, item.due_at) == (1, clock.now + LEITNER_DAYS[0] * DAY)
+    assert (item.rating, item.due_at, item.point) == (Rating.Again, clock.now + DAY, None)
     assert item.missed == (DRIFT.must_points[0].text,)
     assert history.due() == []  # due tomorrow, not now
-    clock.now += LEITNER_DAYS[0] * DAY
+    clock.now += DAY
     assert [i.question_id for i in history.due()] == [DRIFT.id]
 
-    for box in range(2, len(LEITNER_DAYS) + 1):
-        history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s")
+    waits = []
+    for mode in ("practice", "review", "mock", "review", "practice"):  # each answered when it falls due
+        history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT), score=7.0), session_id="s", mode=mode)
         [item] = history.review_queue()
-        assert (item.box, item.due_at) == (box, clock.now + LEITNER_DAYS[box - 1] * DAY)
-    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s", mode="review")
-    assert history.review_queue() == []  # past the last box: learnt
+        assert item.rating == Rating.Good and item.missed == ()
+        waits.append((item.due_at - clock.now) / DAY)
+        clock.now = item.due_at
+    assert waits == sorted(set(waits)) and waits[0] >= 1 and waits[-1] > 3 * waits[0], waits
 
-    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s")
-    assert history.review_queue() == []  # a clean answer never enters the queue
+    # A miss after all that brings the question back the next day.
     history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s", mode="mock")
-    assert [i.box for i in history.review_queue()] == [1]
+    question, point = history.review_queue()  # the point's second miss: a card of its own
+    assert (question.point, question.rating, question.due_at) == (None, Rating.Again, clock.now + DAY)
+    assert (point.point, point.due_at) == (DRIFT.must_points[0].text, clock.now + DAY)
+
+
+def test_every_graded_question_gets_a_card_due_by_its_rating(history: History, clock: Clock) -> None:
+    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT), score=9.0), session_id="s")  # Easy
+    history.record(SHADOW, "a", judged(SHADOW, all_hit(SHADOW), score=5.0), session_id="s")  # Hard
+    waits = {i.question_id: (i.rating, (i.due_at - clock.now) / DAY) for i in history.review_queue()}
+    assert waits[SHADOW.id][0] == Rating.Hard and waits[DRIFT.id][0] == Rating.Easy
+    assert 1 <= waits[SHADOW.id][1] < waits[DRIFT.id][1]
+    assert history.due() == []
+
+
+def test_a_must_have_point_missed_twice_gets_its_own_card(history: History, clock: Clock) -> None:
+    point = DRIFT.must_points[0].text
+    for n in range(1, POINT_CARD_MISSES + 2):
+        history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s")
+        points = {i.point: i for i in history.review_queue() if i.point}
+        if n < POINT_CARD_MISSES:
+            assert points == {}
+        else:
+            assert points[point].misses == n and points[point].rating == Rating.Again
+            assert points[point].due_at == clock.now + DAY
+            assert f"the point '{point}' you missed {n} times" in points[point].why(clock.now + DAY)
+        clock.now += DAY
+    # A follow-up that misses it again changes nothing; an answer covering it rates the card Good.
+    history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s", mode="follow-up")
+    history.record(DRIFT, "a", judged(DRIFT, all_hit(DRIFT)), session_id="s", mode="review")
+    [card] = [i for i in history.review_queue() if i.point]
+    assert (card.misses, card.rating) == (POINT_CARD_MISSES + 1, Rating.Good) and not card.is_due(clock.now)
+    assert "your last answer covered it" in card.why(clock.now)
+
+
+def test_why_a_question_is_due_fits_one_line(history: History, clock: Clock) -> None:
+    history.record(DRIFT, "a", judged(DRIFT, must_missed(DRIFT)), session_id="s")
+    [item] = history.review_queue()
+    clock.now += 3 * DAY
+    why = item.why(clock.now)
+    assert "\n" not in why and why.startswith("last answer rated Again")
+    assert f"missed: {DRIFT.must_points[0].text}" in why
+    assert 0 < item.recall_chance(clock.now) < item.recall_chance(clock.now - 2 * DAY) <= 1
+    assert f"recall chance now {item.recall_chance(clock.now):.0%}" in why and "memory holds for about 0.2 days" in why
 
 
 def test_an_ungradable_answer_enters_the_queue_and_a_follow_up_never_reschedules(history: History) -> None:

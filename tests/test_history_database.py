@@ -13,16 +13,21 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from fsrs import Card, Rating
 
 from simulator import Settings
 from simulator.errors import ConfigError
-from simulator.history import DAY, LEITNER_DAYS, LOCAL_USER, Attempt, History
+from simulator.history import DAY, LOCAL_USER, Attempt, History
+from simulator.history.database import _migrations, parse_url
 
 from .helpers import ROOT, judged
 from .postgres import PASSWORD, PostgresServer, free_port, server_binaries
 from .test_history import DRIFT, SEED, SHADOW, Clock, all_hit, fetch, must_missed
 
-HEAD = "0002"
+HEAD = "0003"
+LEITNER_DAYS = (1, 3, 7, 14, 30)  # days a question waited in box 1..5, before FSRS
 
 # The schema as the first release wrote it (simulator/history/store.py before Alembic), word for word.
 RELEASE_1_SCHEMA = """
@@ -119,11 +124,14 @@ def test_a_history_written_by_the_first_release_upgrades_in_place(sim_home: Path
         (3, "old answer 2", "practice", {"n": 2}),
     ]
     assert attempts[0].judgement == judged(DRIFT, must_missed(DRIFT)) and attempts[0].answer_seconds == 30.0
-    assert [(i.question_id, i.box, i.missed) for i in history.review_queue()] == [
-        (SHADOW.id, 1, (f"missed in {SHADOW.id}",)),
-        (DRIFT.id, 2, (f"missed in {DRIFT.id}",)),
+    assert [(i.question_id, i.rating, i.stability, i.missed) for i in history.review_queue()] == [
+        (SHADOW.id, Rating.Again, 1.0, (f"missed in {SHADOW.id}",)),
+        (DRIFT.id, Rating.Good, 3.0, (f"missed in {DRIFT.id}",)),
     ]
-    assert fetch(path, "SELECT last_attempt_id, question_id, box FROM review ORDER BY last_attempt_id") == review
+    assert [i.due_at for i in history.review_queue()] == [now + DAY, now + 3 * DAY]  # the boxes' due dates
+    assert fetch(path, "SELECT last_attempt_id, question_id, point FROM review ORDER BY last_attempt_id") == [
+        (last, qid, "") for last, qid, _ in review
+    ]
     assert fetch(path, "SELECT COUNT(*) FROM key_point_results") == [
         (2 * len(DRIFT.key_points) + len(SHADOW.key_points),)
     ]
@@ -134,13 +142,82 @@ def test_a_history_written_by_the_first_release_upgrades_in_place(sim_home: Path
     assert fetch(path, "SELECT name FROM pragma_table_info('review') WHERE pk > 0 ORDER BY pk") == [
         ("user_id",),
         ("question_id",),
+        ("point",),
     ]
     assert fetch(path, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert fetch(path, "PRAGMA journal_mode") == [("wal",)]
-    # It goes on working: a clean answer moves DRIFT up a box, and another user starts empty.
+    # It goes on working: a clean answer when DRIFT falls due sends it further out than its box did,
+    # and another user starts empty.
+    assert isinstance(history.clock, Clock)
+    history.clock.now = now + 3 * DAY
     history.record(DRIFT, "new", judged(DRIFT, all_hit(DRIFT)), session_id="s")
-    assert {i.question_id: i.box for i in History(path).review_queue()}[DRIFT.id] == 3
+    drift = {i.question_id: i for i in History(path).review_queue()}[DRIFT.id]
+    assert drift.rating == Rating.Easy and drift.due_at > history.clock.now + 3 * DAY
     assert history.for_user("someone").attempts() == []
+
+
+def write_revision_0002(target: Path | str, now: float) -> None:
+    """A history at revision 0002 (users, review keyed by user and question, Leitner boxes) with review
+    rows of two users: a question due tomorrow in box 1, one due in 7 days in box 3, one overdue in box 5."""
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parse_url(target))
+    config, _ = _migrations()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+            conn.execute(
+                sa.text("INSERT INTO users (id, created_at, last_seen) VALUES ('ann', :now, :now)"), {"now": now}
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO review (user_id, question_id, box, due_at, updated_at, last_attempt_id, missed) "
+                    "VALUES (:user, :q, :box, :due, :updated, :last, :missed)"
+                ),
+                [
+                    {"user": LOCAL_USER, "q": DRIFT.id, "box": 1, "due": now + DAY, "updated": now, "last": 7}
+                    | {"missed": json.dumps(["a must-have point"])},
+                    {"user": LOCAL_USER, "q": SHADOW.id, "box": 3, "due": now + 7 * DAY, "updated": now, "last": 8}
+                    | {"missed": json.dumps(["another"])},
+                    {"user": "ann", "q": DRIFT.id, "box": 5, "due": now - 10 * DAY, "updated": now - 40 * DAY}
+                    | {"last": None, "missed": "[]"},
+                ],
+            )
+    finally:
+        engine.dispose()
+
+
+def test_leitner_boxes_of_revision_0002_become_fsrs_cards_with_nothing_lost(history_target: Path | str) -> None:
+    now = 1_800_000_000.0
+    write_revision_0002(history_target, now)
+    local = History(history_target, clock=Clock(now))
+    assert fetch(history_target, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    queue = local.review_queue()
+    assert [(i.question_id, i.due_at, i.rating, i.stability, i.missed, i.point) for i in queue] == [
+        (DRIFT.id, now + DAY, Rating.Again, 1.0, ("a must-have point",), None),
+        (SHADOW.id, now + 7 * DAY, Rating.Good, 7.0, ("another",), None),
+    ]
+    # The box's interval became the card's stability: the recall chance falls to 90% on the box's due date.
+    for item in queue:
+        assert item.last_review_at == now and item.recall_chance(item.due_at) == pytest.approx(0.9)
+        assert "memory holds for about" in item.why(now)
+    [overdue] = local.for_user("ann").review_queue()
+    assert (overdue.due_at, overdue.stability, overdue.is_due(now)) == (now - 10 * DAY, 30.0, True)
+    assert overdue.recall_chance(now) < 0.9  # ten days late
+    cards = fetch(history_target, "SELECT last_attempt_id, card FROM review")
+    assert sorted(c[0] or 0 for c in cards) == [0, 7, 8] and all(Card.from_json(c[1]).stability for c in cards)
+
+    # Answered well when it falls due, SHADOW waits longer than box 3 made it, and longer than a new card.
+    local.clock.now = now + 7 * DAY  # type: ignore[attr-defined]
+    local.record(SHADOW, "a", judged(SHADOW, all_hit(SHADOW), score=7.0), session_id="s")
+    new = local.for_user("bob")
+    new.record(SHADOW, "a", judged(SHADOW, all_hit(SHADOW), score=7.0), session_id="s")
+    [shadow] = [i for i in local.review_queue() if i.question_id == SHADOW.id]
+    [fresh] = new.review_queue()
+    assert shadow.rating == Rating.Good and shadow.due_at - local.clock.now > 7 * DAY  # type: ignore[attr-defined]
+    assert shadow.due_at > fresh.due_at
+    local.close()
 
 
 def test_postgresql_gets_the_schema_from_the_migrations(postgres_url: str) -> None:

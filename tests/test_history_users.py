@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fsrs import Rating
 
 from simulator.bank import Question
 from simulator.history import LOCAL_USER, Cohort, History, attempts_csv, to_csv
@@ -52,13 +53,18 @@ def test_two_users_never_see_each_others_rows(store: History) -> None:
     assert "ann's answer" in exported and "bob" not in exported
 
 
-def test_one_question_has_a_review_box_per_user(store: History) -> None:
+def test_one_question_has_a_review_card_per_user(store: History) -> None:
     ann, bob = store.for_user("ann"), store.for_user("bob")
     answer(ann, DRIFT, "a", must_missed(DRIFT))
     answer(bob, DRIFT, "b", must_missed(DRIFT))
-    answer(ann, DRIFT, "a", all_hit(DRIFT))  # ann's box moves up, bob's stays
-    assert [i.box for i in ann.review_queue()] == [2]
-    assert [i.box for i in bob.review_queue()] == [1]
+    answer(ann, DRIFT, "a", all_hit(DRIFT))  # ann's card is reviewed Easy, bob's stays at Again
+    [ann_card], [bob_card] = ann.review_queue(), bob.review_queue()
+    assert (ann_card.rating, bob_card.rating) == (Rating.Easy, Rating.Again)
+    assert ann_card.stability > bob_card.stability and ann_card.difficulty < bob_card.difficulty
+    # Missed twice by bob alone: the point's card is bob's.
+    answer(bob, DRIFT, "b", must_missed(DRIFT))
+    assert [i.point for i in bob.review_queue()] == [None, DRIFT.must_points[0].text]
+    assert [i.point for i in ann.review_queue()] == [None]
 
 
 def test_a_reset_of_one_user_leaves_the_others_data(store: History, history_target: Path | str) -> None:

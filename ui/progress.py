@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import Corpus
-from simulator.history import LEITNER_DAYS, Attempt, History, ReviewItem, attempts_csv, attempts_json
+from simulator.history import POINT_CARD_MISSES, Attempt, History, ReviewItem, attempts_csv, attempts_json
 from simulator.sessions import MockInterview, report_html
 from ui.navigation import PRACTICE_PAGE, open_in_practice
 from ui.runtime import corpus, runtime
@@ -188,39 +188,37 @@ def most_missed(history: History, bank: Corpus) -> None:
 
 
 def review_queue(queue: Sequence[ReviewItem], bank: Corpus, now: float) -> None:
-    """The questions due for review, each with a button that opens it on the Practice page."""
+    """The review cards, the soonest due first, each saying why it is due, with a button that opens
+    its question on the Practice page."""
     st.subheader("Review queue")
-    boxes = ", ".join(f"box {i + 1}: {d:g} d" for i, d in enumerate(LEITNER_DAYS))
     st.caption(
-        "Spaced repetition with Leitner boxes: missing a must-have point puts a question in box 1; "
-        f"covering every must-have point moves it up a box ({boxes}); after the last box it leaves the queue."
+        "Scheduled by FSRS, the spaced-repetition model Anki uses. Each answer is rated from its score: "
+        "Again (a must-have point missed, or under 4), Hard (partial), Good, Easy (8 or more). FSRS brings "
+        "a question back when your chance of recalling it falls to 90%: tomorrow after Again, later after "
+        f"each good answer. A must-have point missed {POINT_CARD_MISSES} times gets a card of its own."
     )
     if not queue:
-        st.caption("Empty: no must-have point missed lately.")
-    for item in queue[:REVIEW_SHOWN]:
-        if item.question_id not in bank.pack_of:
-            continue
+        st.caption("Empty: answer a question to schedule its first review.")
+    elif not queue[0].is_due(now):
+        st.caption(f"Nothing due now; the next review is {due_label(queue[0].due_at, now)}.")
+    shown = [item for item in queue if item.question_id in bank.pack_of]
+    for index, item in enumerate(shown[:REVIEW_SHOWN]):
         q = bank.get(item.question_id)
         with st.container(border=True):
             cols = st.columns([5, 1], vertical_alignment="center")
             with cols[0]:
                 st.markdown(f"**{md_escape(q.prompt)}**")
-                st.caption(
-                    md_escape(
-                        f"Box {item.box} · {due_label(item.due_at, now)} · missed: "
-                        + ("; ".join(item.missed) or "the answer was not gradable")
-                    )
-                )
+                st.caption(md_escape(f"{due_label(item.due_at, now)}: {item.why(now)}"))
             if cols[1].button(
                 "Review now",
-                key=f"review-{q.id}",
+                key=f"review-{q.id}" if item.point is None else f"review-{q.id}-point-{index}",
                 type="primary" if item.is_due(now) else "secondary",
                 on_click=open_in_practice,
                 args=(q.id, "review"),
             ):
                 st.switch_page(PRACTICE_PAGE)
-    if len(queue) > REVIEW_SHOWN:
-        st.caption(f"…and {len(queue) - REVIEW_SHOWN} more.")
+    if len(shown) > REVIEW_SHOWN:
+        st.caption(f"…and {len(shown) - REVIEW_SHOWN} more.")
 
 
 def recent_answers(history: History, bank: Corpus) -> None:

@@ -1,15 +1,17 @@
-"""The history: every graded attempt stored the moment it is graded, per user, progress, reviews and exports."""
+"""The history: every graded attempt stored as it is graded, per user; progress, FSRS reviews, exports."""
 
 from .cohort import Cohort, CohortMiss, UserActivity, UserMastery
 from .export import attempts_csv, attempts_json, to_csv
 from .records import LOCAL_USER, MODES, Attempt, Mode, RecordOptions, ReviewItem, score_change
-from .store import DAY, LEITNER_DAYS, History
+from .schedule import POINT_CARD_MISSES, SCHEDULER, rating_for
+from .store import DAY, History
 
 __all__ = [
     "DAY",
-    "LEITNER_DAYS",
     "LOCAL_USER",
     "MODES",
+    "POINT_CARD_MISSES",
+    "SCHEDULER",
     "Attempt",
     "Cohort",
     "CohortMiss",
@@ -21,6 +23,7 @@ __all__ = [
     "UserMastery",
     "attempts_csv",
     "attempts_json",
+    "rating_for",
     "score_change",
     "to_csv",
 ]

@@ -6,7 +6,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Required, TypedDict, get_args
 
+from fsrs import Rating
+
 from ..grading import Judgement
+from .schedule import RATING_WORDS, days, recall_chance
 
 # The one user of a laptop install (no sign-in), and the owner of rows written before users existed.
 LOCAL_USER = "local"
@@ -121,16 +124,36 @@ class MissedPoint:
 
 @dataclass(frozen=True)
 class ReviewItem:
-    """A question in the review queue: its Leitner box, when it is due and what was missed."""
+    """A card in the review queue, scheduled by FSRS: a question, or one of its key points that is
+    often missed (`point`), with when it is due and why."""
 
     question_id: str
-    box: int
     due_at: float
     updated_at: float
-    missed: tuple[str, ...]
+    missed: tuple[str, ...]  # must-have points the last answer missed
+    rating: Rating  # of the last answer (see `schedule.rating_for`)
+    stability: float  # days until the chance of recalling it falls to 90%
+    difficulty: float  # FSRS's 1 (easy) to 10 (hard)
+    last_review_at: float | None
+    point: str | None = None  # the key point this card is for; None: the whole question
+    misses: int = 0  # times the point was missed (point cards)
 
     def is_due(self, now: float) -> bool:
         return self.due_at <= now
+
+    def recall_chance(self, now: float) -> float:
+        """FSRS's retrievability at `now`: the chance of recalling it, 0 to 1."""
+        return recall_chance(self.stability, self.last_review_at, now)
+
+    def why(self, now: float) -> str:
+        """Why it is in the queue and due when it is, in one line."""
+        memory = f"recall chance now {self.recall_chance(now):.0%}, memory holds for about {days(self.stability)}"
+        if self.point is not None:
+            times = "once" if self.misses == 1 else f"{self.misses} times"
+            last = "missed it" if self.rating == Rating.Again else "covered it"
+            return f"the point '{self.point}' you missed {times} · your last answer {last} · {memory}"
+        line = f"last answer rated {RATING_WORDS[self.rating]} · {memory}"
+        return line + (f" · missed: {'; '.join(self.missed)}" if self.missed else "")
 
 
 def score_change(attempts: list[Attempt]) -> float | None:

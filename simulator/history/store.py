@@ -1,14 +1,10 @@
-"""Attempts and progress per user, in SQLite (`SIM_HOME/history.sqlite3`) or PostgreSQL, and a Leitner
-review schedule.
+"""Attempts and progress per user, in SQLite (`SIM_HOME/history.sqlite3`) or PostgreSQL, and reviews
+scheduled by FSRS.
 
 Every attempt is written in its own transaction the moment it is graded, together with its
-key-point results and its effect on the review schedule, so a closed tab or a killed process
-loses nothing the person has seen a score for.
-
-Review uses Leitner boxes rather than SM-2: an answer that misses a must-have point puts the
-question in box 1; a later answer that covers every must-have point moves it up one box; past
-the last box it leaves the queue. Boxes need no per-card ease factor, and "why is this due?"
-has a one-line answer ("box 2: missed a must-have point 3 days ago").
+key-point results and its review of the question's FSRS card (and of its often-missed points'
+cards, `reviews.py`), so a closed tab or a killed process loses nothing the person has seen a
+score for. How an answer becomes a rating is decided in `schedule.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from ..bank import Question
 from ..grading import Judgement
@@ -37,17 +33,13 @@ from .records import (
     ReviewItem,
     ScorePoint,
 )
+from .reviews import SCHEDULING_MODES, review_item, schedule_answer
 
 DAY = 86400.0
-# Days until a question in box 1..5 is due again: roughly doubling, as in Leitner's schedule.
-LEITNER_DAYS: tuple[float, ...] = (1, 3, 7, 14, 30)
-# Modes whose answers move a question between boxes. A follow-up answer targets one missed
-# point, so it would always "miss" the others: it is kept in history but does not reschedule.
-SCHEDULING_MODES = ("practice", "mock", "review")
 
 
 class History:
-    """One user's attempt log and review schedule, in the SQLite file or a PostgreSQL database.
+    """One user's attempt log and FSRS review cards, in the SQLite file or a PostgreSQL database.
 
     `History(path_or_url)` opens the database (bringing its schema up to date) as the local user;
     `for_user` gives another user's view over the same engine. Every query, write, count and
@@ -160,50 +152,10 @@ class History:
                     ],
                 )
             if mode in SCHEDULING_MODES:
-                self._schedule(conn, question, judgement, attempt_id, now)
+                # FOR UPDATE: on PostgreSQL two answers to one question at once review its card in turn.
+                lock = "" if self.database.sqlite else " FOR UPDATE"
+                schedule_answer(conn, self.user, question.id, judgement, attempt_id, now, lock)
         return replace(attempt, id=attempt_id)
-
-    def _schedule(
-        self, conn: Connection, question: Question, judgement: Judgement, attempt_id: int, now: float
-    ) -> None:
-        """Leitner: a missed must-have point sends the question to box 1; a clean answer moves it up."""
-        key = {"user": self.user, "q": question.id}
-        if judgement.missed:  # must-have points missed (an ungradable answer misses them all)
-            conn.execute(
-                text(
-                    """INSERT INTO review (user_id, question_id, box, due_at, updated_at, last_attempt_id, missed)
-                       VALUES (:user, :q, 1, :due, :now, :a, :missed)
-                       ON CONFLICT (user_id, question_id) DO UPDATE SET box = 1, due_at = excluded.due_at,
-                       updated_at = excluded.updated_at, last_attempt_id = excluded.last_attempt_id,
-                       missed = excluded.missed"""
-                ),
-                key
-                | {
-                    "due": now + LEITNER_DAYS[0] * DAY,
-                    "now": now,
-                    "a": attempt_id,
-                    "missed": json.dumps(judgement.missed),
-                },
-            )
-            return
-        # FOR UPDATE: on PostgreSQL two answers to one question at once move it up one box each.
-        lock = "" if self.database.sqlite else " FOR UPDATE"
-        box = conn.execute(
-            text(f"SELECT box FROM review WHERE user_id = :user AND question_id = :q{lock}"), key
-        ).scalar_one_or_none()
-        if box is None:
-            return
-        box = int(box) + 1
-        if box > len(LEITNER_DAYS):
-            conn.execute(text("DELETE FROM review WHERE user_id = :user AND question_id = :q"), key)
-        else:
-            conn.execute(
-                text(
-                    "UPDATE review SET box = :box, due_at = :due, updated_at = :now, last_attempt_id = :a "
-                    "WHERE user_id = :user AND question_id = :q"
-                ),
-                key | {"box": box, "due": now + LEITNER_DAYS[box - 1] * DAY, "now": now, "a": attempt_id},
-            )
 
     def reset(self) -> int:
         """Delete this user's attempts and review schedule; return how many attempts were deleted."""
@@ -325,12 +277,9 @@ class History:
         return [MissedPoint(r["question_id"], r["text"], r["weight"], int(r["missed"]), int(r["seen"])) for r in rows]
 
     def review_queue(self) -> list[ReviewItem]:
-        """Every question in a Leitner box, the soonest due first."""
-        rows = self._read("SELECT * FROM review WHERE user_id = :user ORDER BY due_at, question_id")
-        return [
-            ReviewItem(r["question_id"], r["box"], r["due_at"], r["updated_at"], tuple(json.loads(r["missed"])))
-            for r in rows
-        ]
+        """Every FSRS card of this user (questions and often-missed points), the soonest due first."""
+        rows = self._read("SELECT * FROM review WHERE user_id = :user ORDER BY due_at, question_id, point")
+        return [review_item(r) for r in rows]
 
     def due(self, now: float | None = None) -> list[ReviewItem]:
         """Questions due for review now."""

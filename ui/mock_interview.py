@@ -20,13 +20,14 @@ from ui import interviewer, mock_prefs, voice
 from ui.grading_wait import WithProgress
 from ui.judgement_view import BAND_COLORS, BAND_HEX, score_header, show_judgement
 from ui.meter import answer_meter
+from ui.navigation import PLAN_QUESTION_IDS
 from ui.runtime import corpus, llm_settings, runtime, wait_ready, warm_up_last
 from ui.text import md_escape
 from ui.widgets import question_badges, question_filter, widget_key
 
 MOCK = "_mock"  # the running interview, owned by this page
 ERROR = "_mock_error"
-PLAN = "plan_question_ids"  # the job plan page's questions (list of ids), offered here
+PLAN = PLAN_QUESTION_IDS  # the job plan page's questions (list of ids), offered here
 TIME_CHOICES = [30, 60, 90, 120, 180, 240, 300, 420, 600]
 FILTER_LABELS = {"category": "Categories (any if empty)", "difficulty": "Difficulty (any if empty)"}
 # When the browser's countdown did not submit (a sleeping tab, scripts blocked), the next page

@@ -154,3 +154,32 @@ def test_twenty_threads_of_fifty_attempts_lose_nothing(store: History, history_t
     per_attempt = fetch(history_target, "SELECT attempt_id, COUNT(*) FROM key_point_results GROUP BY attempt_id")
     assert len(per_attempt) == 1000
     assert {n for _, n in per_attempt} == {len(DRIFT.key_points), len(SHADOW.key_points)}
+
+
+def test_answers_to_one_question_at_once_review_its_cards_in_turn(history_target: Path | str) -> None:
+    """Eight histories of one user, each with its engine as a process would have, answer one question
+    together: the first answers race to make its card, and every answer is counted on the point's card."""
+    views = [History(history_target, clock=Clock()).for_user("ann") for _ in range(8)]
+    start = threading.Barrier(len(views))
+    errors: list[BaseException] = []
+
+    def work(view: History) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                answer(view, DRIFT, "a", must_missed(DRIFT))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(v,)) for v in views]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    question, point = views[0].review_queue()
+    assert (question.point, point.point) == (None, DRIFT.must_points[0].text)
+    assert point.misses == 40 and views[0].count() == 40
+    assert fetch(history_target, "SELECT COUNT(*) FROM review") == [(2,)]
+    for v in views:
+        v.close()

@@ -238,3 +238,20 @@ def test_follow_ups_per_question_are_bounded() -> None:
     with pytest.raises(ValueError):
         start_mock(bank, 2, 60, follow_ups=4)
     assert start_mock(bank, 2, 60, follow_ups=3).follow_ups == 3
+
+
+def test_adaptive_difficulty_follows_real_grades(seed_engine: Engine, history: History) -> None:
+    """Graded by the real judge: a model answer lifts the next question to hard, a wrong one brings the
+    one after down again."""
+    bank = seed_engine.corpus
+    mock = start_mock(bank, 3, 300, rng=random.Random(4), adaptive=True)
+    first = bank.get(mock.slots[0].question_id)
+    assert first.difficulty == "medium"
+    mock.submit(seed_engine, history, bank, first.reference_answer)
+    second = bank.get(mock.slots[1].question_id)
+    assert second.difficulty == "hard"
+    wrong = "Just add more GPUs and retrain the model every night; monitoring is not needed in practice."
+    mock.submit(seed_engine, history, bank, wrong)
+    assert mock.report(bank).rows[1].thread_score < 4.0
+    mock.submit(seed_engine, history, bank, "")
+    assert mock.finished and mock.report(bank).difficulty_path == "medium → hard → medium"

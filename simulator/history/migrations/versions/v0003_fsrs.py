@@ -1,4 +1,4 @@
-"""Reviews by FSRS: each Leitner box becomes an FSRS card, and often-missed key points get cards too.
+"""Reviews by FSRS: each Leitner box becomes an FSRS card, in a table that holds key points' cards too.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +17,9 @@ the wait from there. A box says nothing about how hard the question is for this 
 difficulty is the middle of FSRS's 1-10 scale. The rating is Again for box 1 (a must-have point was
 missed) and Good above (clean answers moved it up). The Leitner intervals are literals here, as a
 migration must not change when the code does.
+
+No key point gets a card here: a point's card is made by its next miss once it has been missed
+twice, and the misses stored before this revision count (they are read from key_point_results).
 """
 
 import json

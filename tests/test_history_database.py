@@ -153,6 +153,10 @@ def test_a_history_written_by_the_first_release_upgrades_in_place(sim_home: Path
     history.record(DRIFT, "new", judged(DRIFT, all_hit(DRIFT)), session_id="s")
     drift = {i.question_id: i for i in History(path).review_queue()}[DRIFT.id]
     assert drift.rating == Rating.Easy and drift.due_at > history.clock.now + 3 * DAY
+    # The first release's miss of DRIFT's must-have point counts: missed once more, it gets its own card.
+    history.record(DRIFT, "newer", judged(DRIFT, must_missed(DRIFT)), session_id="s")
+    [point] = [i for i in history.review_queue() if i.point]
+    assert (point.point, point.misses) == (DRIFT.must_points[0].text, 2)
     assert history.for_user("someone").attempts() == []
 
 

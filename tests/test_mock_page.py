@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from simulator.history import History
 from simulator.sessions import MockInterview
 
-from .helpers import ROOT, copy_corpus
+from .helpers import MAX_WER, ROOT, copy_corpus, say, word_error_rate
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 180  # the first run waits for the model and the index
@@ -123,3 +123,32 @@ def test_follow_ups_set_in_settings_are_the_mock_setups_default() -> None:
     run(at.switch_page("ui/mock_interview.py"))
     assert at.number_input(key="mock_follow_ups").value == 3
     assert not any(c.key == "mock_use_plan" for c in at.checkbox)  # no job plan: nothing offered
+
+
+SPOKEN = (
+    "We compare the distribution of each live feature with a reference window from training, using the "
+    "population stability index, and this needs no labels at all."
+)
+
+
+def test_a_follow_up_can_be_spoken_and_is_stored_with_its_delivery(app_env: History, tmp_path: Path) -> None:
+    wav = say(SPOKEN, tmp_path / "follow-up.wav").read_bytes()
+    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at.session_state["plan_question_ids"] = [DRIFT]
+    run(at.switch_page("ui/mock_interview.py"))
+    at.button[0].click()
+    run(at)
+    interview: MockInterview = at.session_state["_mock"]
+    answer(at, interview, 0, LADDERS[DRIFT]["partial"].strip())
+    key = f"mock-answer-{interview.id}-0-1"
+    at.audio_input(key=f"voice-{key}").set_value(("follow-up.wav", wav, "audio/wav"))
+    run(at)
+    said = at.text_area(key=key).value
+    assert said and word_error_rate(SPOKEN, said) <= MAX_WER, said
+    at.button(key=f"mock-submit-{interview.id}-0-1").click()
+    run(at)
+    assert "Mock interview report" in [t.value for t in at.title]
+    main, follow = app_env.attempts()
+    assert (follow.mode, follow.parent_id, follow.answer) == ("follow-up", main.id, said)
+    assert follow.extra["delivery"]["spoken"] is True and main.extra["delivery"]["spoken"] is False
+    assert "(spoken answer)" in texts(at)

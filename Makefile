@@ -41,8 +41,9 @@ $(VENV)/.stamp-torch: $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	touch $@
 
+# The voice extra (Piper, GPL-3.0) is a separate program the app runs, never imports: see the README.
 $(VENV)/.stamp-install: $(VENV)/.stamp-torch pyproject.toml setup.py
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[voice]'
 	touch $@
 
 $(VENV)/.stamp-dev: $(VENV)/.stamp-install pyproject.toml setup.py

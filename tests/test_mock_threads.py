@@ -164,12 +164,12 @@ def test_the_question_and_its_follow_ups_share_the_question_clock(seed_engine: E
     bank = seed_engine.corpus
     mock = interview(DRIFT, SHADOW, DVC, follow_ups=1, seconds=60)
     mock.start_current(0.0)
-    mock.submit(seed_engine, history, bank, partial(DRIFT), now=50.0)
-    assert mock.asking is not None and mock.remaining(50.0) == 10.0  # what is left of the question's minute
+    mock.submit(seed_engine, history, bank, partial(DRIFT), now=40.0)
+    assert mock.asking is not None and mock.remaining(40.0) == 20.0  # what is left of the question's minute
     late = mock.submit(seed_engine, history, bank, "Data drift is", now=75.0)
-    assert late is not None and late.timed_out and late.answer_seconds == 25.0 and mock.index == 1
+    assert late is not None and late.timed_out and late.answer_seconds == 35.0 and mock.index == 1
     mock.start_current(100.0)
-    mock.submit(seed_engine, history, bank, partial(SHADOW), now=161.0)  # out of time: no follow-up
+    mock.submit(seed_engine, history, bank, partial(SHADOW), now=150.0)  # 10 s left: too little for one
     assert mock.index == 2 and not mock.slots[1].follow_ups
     mock.submit(seed_engine, history, bank, bank.get(DVC).reference_answer)  # all covered: none asked
     assert mock.finished and not mock.slots[2].follow_ups

@@ -121,7 +121,8 @@ def setup() -> None:
                 f"From your job plan: {len(planned)} question{'s' if len(planned) != 1 else ''}",
                 value=True,
                 key="mock_use_plan",
-                help="The questions your job plan chose, in its order; untick to choose by the filters below.",
+                help="The questions your job plan chose, in its order (adaptive difficulty does not reorder them); "
+                "untick to choose by the filters below.",
             )
         left, right = st.columns(2)
         n = left.number_input("Number of questions", min_value=1, max_value=15, value=5, step=1, key="mock_n")

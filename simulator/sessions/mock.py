@@ -20,6 +20,8 @@ from .selection import QuestionFilter, plan_questions
 from .threads import MockSlot, slot_row
 
 MAX_FOLLOW_UPS = 3
+# A follow-up shares the question's clock: with less than this left, it could not be answered.
+MIN_FOLLOW_UP_S = 15.0
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -176,7 +178,9 @@ class MockInterview:
     ) -> bool:
         """Ask the next follow-up on the slot's answer, if one is due and time is left (in the LLM's
         words when one is configured and they pass the checks); whether one was asked."""
-        if slot.judgement is None or len(slot.follow_ups) >= self.follow_ups or self.remaining(now) <= 0:
+        if slot.judgement is None or len(slot.follow_ups) >= self.follow_ups:
+            return False
+        if self.remaining(now) < MIN_FOLLOW_UP_S:
             return False
         chosen = next_follow_up(engine, question, slot.judgement, [t.point for t in slot.follow_ups])
         if chosen is None:

@@ -220,6 +220,8 @@ def test_the_star_block_shows_under_the_judgement_escaped(judge: EmbeddingJudge,
     # The candidate's words are shown as typed: no bold, no colour directive, no HTML.
     assert "\\*\\*feature pipeline\\*\\*" in quoted and "\\:red\\[for\\]" in quoted and "\\<b\\>" in quoted
     assert any(f"In the action sentences: 'I' ×0, 'we' ×{we_said}." in c.replace("\\", "") for c in captions)
+    actions = j.star.part("action").evidence
+    assert len(actions) == 3 and any(f"“{actions[0]}” and 2 more sentences" in c.replace("\\", "") for c in captions)
     # Only the STAR block's own columns: a non-behavioural judgement shows none of it.
     plain = j.model_copy(update={"star": None})
     at = AppTest.from_function(_judgement_page, args=(plain.model_dump_json(), question.model_dump_json()))

@@ -9,7 +9,7 @@ import streamlit as st
 from simulator import Judgement, Question
 from simulator.grading.calibration import load_calibration
 from simulator.grading.judgement import Band, StarAnalysis
-from ui.text import bullets, md_escape
+from ui.text import bullets, md_escape, plural
 from ui.widgets import WEIGHT_TAGS, widget_key
 
 BAND_COLORS: dict[Band, str] = {
@@ -142,7 +142,10 @@ def star_block(star: StarAnalysis, key: str) -> None:
                 title = STAR_TITLES[part.part]
                 if part.found:
                     st.markdown(f":green[:material/check_circle:] **{title}**")
-                    st.caption(md_escape(f"“{part.evidence[0]}”"))
+                    more = len(part.evidence) - 1
+                    st.caption(
+                        md_escape(f"“{part.evidence[0]}”" + (f" and {plural(more, 'more sentence')}" if more else ""))
+                    )
                 else:
                     st.markdown(f":orange[:material/error:] **{title}**: missing")
         facts = [f"In the action sentences: 'I' ×{star.i_count}, 'we' ×{star.we_count}."]

@@ -4,6 +4,7 @@ figures, the Judgement that carries the analysis, and the block on the page."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +16,7 @@ from simulator.grading import EmbeddingJudge, Judgement
 from simulator.grading.star import StarReader, measure, pronouns
 from simulator.text import split_sentences
 
-from .helpers import ROOT, invoke
+from .helpers import ROOT, copy_corpus, invoke
 
 STAR_DATA = ROOT / "tests" / "data" / "star"
 INCIDENT = "behavioral-production-incident-owned"
@@ -227,3 +228,21 @@ def test_the_star_block_shows_under_the_judgement_escaped(judge: EmbeddingJudge,
     at = AppTest.from_function(_judgement_page, args=(plain.model_dump_json(), question.model_dump_json()))
     at.run(timeout=60)
     assert not [m for m in at.markdown if "STAR" in m.value]
+
+
+def test_practice_shows_the_star_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole page: the practice page grades a behavioural answer and shows its STAR block."""
+    monkeypatch.setenv("SIM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SIM_CORPUS", str(copy_corpus(tmp_path / "corpus", "behavioral.yaml")))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["q"] = INCIDENT
+    at.run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    key = f"answer-{INCIDENT}-0"
+    at.text_area(key=key).input(" ".join([SITUATION, TASK, *ACTIONS]))
+    at.button(key=f"grade-{key}").click()
+    at.run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    markdown = [m.value.replace("\\", "") for m in at.markdown]
+    assert any(m.startswith("**STAR structure**") for m in markdown)
+    assert any("**Result**: missing" in m for m in markdown) and any("Result: missing" in m for m in markdown)

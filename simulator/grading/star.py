@@ -4,8 +4,8 @@ Result, who acted ("I" or "we"), and whether the result is measured.
 Each sentence gets the part it is nearest to, by meaning (the sentence's cosine to short example
 sentences of each part, `PROTOTYPES`) plus a few cues a reader uses too: "my job was" says task,
 "I built" says action, "which cut latency by 40%" says result. Reflections and asides are `other`.
-No LLM, no fitted weights: each number below is a cue's weight, set by hand on the train split of
-tests/data/star (docs/ACCURACY.md has the held-out figures).
+No LLM and no fitted model: four weights (`CUE_WEIGHT`, `OTHER_FLOOR`, `POSITION_WEIGHT`,
+`GOING_BACK`), chosen on the train split of tests/data/star (docs/ACCURACY.md has the held-out figures).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ _CUES: dict[Label, re.Pattern[str]] = {
 }
 # A cue is strong evidence: it outweighs the gap between the nearest and second-nearest part's cosine
 # on most sentences (0.05-0.15 on the train split). The four weights below were chosen by a grid
-# search on the train split only (scripts/star_eval.py --split train; macro F1 of the four parts).
+# search on the train split only (macro F1 of the four parts; `interview-sim star-eval` prints it).
 CUE_WEIGHT = 0.25
 # A sentence near no part by meaning (cosine below this to every example) is an aside: "other".
 OTHER_FLOOR = 0.30
@@ -118,10 +118,10 @@ _FREQUENCY = r"(hourly|daily|weekly|monthly|quarterly|yearly|minutes|hours|days|
 # What measures a result, the most telling first: a before/after, a number with its unit, a bare
 # number, a number in words ("halved", "twelve").
 _MEASURES = (
-    re.compile(rf"\bfrom [^,;]{{0,40}}?{_NUMBER}[^,;]{{0,25}}? to [^,;]{{0,25}}?{_NUMBER}({_UNIT})?"),
-    re.compile(rf"\bfrom (\w+ ){{0,3}}?{_FREQUENCY} to (\w+ ){{0,3}}?{_FREQUENCY}"),
-    re.compile(rf"\b((\d+|{NUMBER_WORDS}) )?{_FREQUENCY} (instead of|rather than) (\w+ )?{_FREQUENCY}"),
-    re.compile(rf"\$?{_NUMBER}{_UNIT}"),
+    re.compile(rf"\bfrom [^,;]{{0,40}}?{_NUMBER}[^,;]{{0,25}}? to [^,;]{{0,25}}?{_NUMBER}({_UNIT})?", re.IGNORECASE),
+    re.compile(rf"\bfrom (\w+ ){{0,3}}?{_FREQUENCY} to (\w+ ){{0,3}}?{_FREQUENCY}", re.IGNORECASE),
+    re.compile(rf"\b((\d+|{NUMBER_WORDS}) )?{_FREQUENCY} (instead of|rather than) (\w+ )?{_FREQUENCY}", re.IGNORECASE),
+    re.compile(rf"\$?{_NUMBER}{_UNIT}", re.IGNORECASE),
     re.compile(rf"\$?{_NUMBER}"),
     re.compile(rf"\b({NUMBER_WORDS})\b( (percent|times|hours|days|weeks|minutes|months))?", re.IGNORECASE),
 )

@@ -246,3 +246,13 @@ def test_practice_shows_the_star_block(tmp_path: Path, monkeypatch: pytest.Monke
     markdown = [m.value.replace("\\", "") for m in at.markdown]
     assert any(m.startswith("**STAR structure**") for m in markdown)
     assert any("**Result**: missing" in m for m in markdown) and any("Result: missing" in m for m in markdown)
+
+
+def test_one_sentence_and_long_answers(reader: StarReader) -> None:
+    one = reader.analyse(["I rewrote the feature job and it cut the run time by half."])
+    assert sum(c.found for c in one.components) == 1
+    named = {f.split(":")[0].lower() for f in one.feedback if ": missing" in f}
+    assert named == {c.part for c in one.components if not c.found}
+    long = [SITUATION, TASK, *ACTIONS * 10, RESULT]
+    labels = reader.labels(long)
+    assert len(labels) == len(long) and labels[-1] == "result" and labels.count("action") >= 28

@@ -136,6 +136,7 @@ def test_a_follow_up_can_be_spoken_and_is_stored_with_its_delivery(app_env: Hist
     at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
     at.session_state["plan_question_ids"] = [DRIFT]
     run(at.switch_page("ui/mock_interview.py"))
+    at.checkbox(key="mock_edit_spoken").check()  # the transcript waits in the box, to be edited
     at.button[0].click()
     run(at)
     interview: MockInterview = at.session_state["_mock"]

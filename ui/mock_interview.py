@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import time
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from simulator import Corpus, SimulatorError
 from simulator.bank import PointQuestion, Question
 from simulator.embeddings import Embedder
-from simulator.grading import band_for
 from simulator.sessions import MockInterview, MockReport, format_duration, report_html, start_mock
 from simulator.sessions.mock import MockSlot
 from simulator.sessions.report import ReportRow, verdict
 from ui import interviewer, mock_prefs, voice
 from ui.grading_wait import WithProgress
-from ui.judgement_view import BAND_COLORS, BAND_HEX, score_header, show_judgement
+from ui.judgement_view import score_header, show_judgement
 from ui.meter import answer_meter
+from ui.mock_chart import score_chart
 from ui.navigation import PLAN_QUESTION_IDS
 from ui.runtime import corpus, llm_settings, runtime, wait_ready, warm_up_last
 from ui.text import md_escape
@@ -27,6 +25,7 @@ from ui.widgets import question_badges, question_filter, widget_key
 
 MOCK = "_mock"  # the running interview, owned by this page
 ERROR = "_mock_error"
+EDIT_SPOKEN = "_mock_edit_spoken"  # True: a transcript waits in the box to be edited; else it is submitted
 PLAN = PLAN_QUESTION_IDS  # the job plan page's questions (list of ids), offered here
 TIME_CHOICES = [30, 60, 90, 120, 180, 240, 300, 420, 600]
 FILTER_LABELS = {"category": "Categories (any if empty)", "difficulty": "Difficulty (any if empty)"}
@@ -114,6 +113,7 @@ def setup() -> None:
         "When the time for a question runs out, your answer is submitted as it stands."
     )
     planned = _plan_ids(bank)
+    interviewer.read_aloud_toggle("mock_read_aloud")
     with st.form("mock_setup"):
         use_plan = False
         if planned:
@@ -145,8 +145,14 @@ def setup() -> None:
             "within the chosen categories (the difficulty filter is then ignored).",
         )
         flt = question_filter(bank, "mock", places=(left, right), labels=FILTER_LABELS)
+        edit_spoken = st.checkbox(
+            "Let me edit a spoken answer before it is submitted",
+            key="mock_edit_spoken",
+            help="Otherwise a spoken answer is submitted when you stop recording, as in a real interview.",
+        )
         start = st.form_submit_button("Start the interview", type="primary")
     if start:
+        st.session_state[EDIT_SPOKEN] = edit_spoken
         wait_ready()  # the model loads before the first clock starts, not during it
         if use_plan:
             interview = start_mock(bank, len(planned), int(seconds), follow_ups=int(follow_ups), question_ids=planned)
@@ -193,9 +199,12 @@ def running(interview: MockInterview) -> None:
             st.caption(md_escape(f"Worded by the LLM ({asked.written_by})." if asked.written_by else asked.note or ""))
         interviewer.speak(asked.prompt, _key("mock-ask", interview.id, interview.index, stage), transcript=False)
         label, placeholder = "Your answer to the follow-up", "The follow-up shares the question's remaining time."
-    voice.record(
-        answer_key, question, prompt=asked.prompt if asked else None
-    )  # before the box: its transcript fills it
+    edit = bool(st.session_state.get(EDIT_SPOKEN))
+    hint = None if edit else "submitting it"
+    # Before the box: its transcript fills it. Stopping a recording submits the answer, unless asked not to.
+    if voice.record(answer_key, question, prompt=asked.prompt if asked else None, hint=hint) and not edit:
+        _submit(interview.id, interview.index, stage, st.session_state.get(answer_key))
+        st.rerun()
     st.text_area(
         label,
         key=answer_key,
@@ -228,45 +237,6 @@ def running(interview: MockInterview) -> None:
         f"{format_duration(interview.seconds_per_question)} per question, its follow-ups included ({said})"
         f"{mode} · no feedback until the end"
     )
-
-
-def chart_data(report: MockReport) -> pd.DataFrame:
-    """One row per question for the report's chart: its bar, band, category title and the word above it."""
-    return pd.DataFrame(
-        [
-            {
-                "question": f"Q{r.number}",
-                "score": r.thread_score,  # the question's score: its thread's
-                "band": band_for(r.thread_score, r.valid) if r.answered else r.band,
-                # A 0 draws no bar: the word above it says why.
-                "label": f"{r.thread_score:.1f}" if r.valid else ("not reached" if not r.answered else "not graded"),
-                "category": r.category_title,
-                "prompt": r.prompt,
-            }
-            for r in report.rows
-        ]
-    )
-
-
-def legend_bands(data: pd.DataFrame) -> list[str]:
-    """The bands in the legend: only those with a bar drawn (a 0 draws none)."""
-    drawn = set(data.loc[data["score"] > 0, "band"])
-    return [b for b in BAND_COLORS if b in drawn]
-
-
-def _chart(report: MockReport) -> alt.LayerChart:
-    data = chart_data(report)
-    bands = legend_bands(data)
-    base = alt.Chart(data).encode(
-        # The questions in order: the bars' layer alone would list the drawn ones first.
-        x=alt.X("question:N", scale=alt.Scale(domain=list(data["question"])), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title="score"),
-        tooltip=["question", "prompt", "category", "score", "band"],
-    )
-    bars = base.transform_filter(alt.datum.score > 0).mark_bar()
-    bars = bars.encode(color=alt.Color("band:N", scale=alt.Scale(domain=bands, range=[BAND_HEX[b] for b in bands])))
-    labels = base.mark_text(baseline="bottom", dy=-3).encode(text="label:N")
-    return (bars + labels).properties(height=260)
 
 
 def _question_by_question(interview: MockInterview, report: MockReport, bank: Corpus) -> None:
@@ -335,7 +305,7 @@ def report_view(interview: MockInterview) -> None:
     st.markdown(" · ".join(parts))
     if report.adaptive:
         st.markdown(md_escape(f"Difficulty path (adaptive): {report.difficulty_path or 'no answer'}"))
-    st.altair_chart(_chart(report), width="stretch")
+    st.altair_chart(score_chart(report), width="stretch")
     st.dataframe(
         [
             {

@@ -67,14 +67,16 @@ def keep_option() -> None:
     )
 
 
-def record(answer_key: str, question: Question, prompt: str | None = None) -> None:
+def record(answer_key: str, question: Question, prompt: str | None = None, hint: str | None = None) -> bool:
     """A recorder whose transcript lands in the answer box `answer_key`; call it before the box.
+    True in the run where a new recording was transcribed into the box.
 
     `prompt` (default: the question) is what the answer replies to; its names, and the question's
-    terms, prime the transcriber's vocabulary."""
+    terms, prime the transcriber's vocabulary. `hint` replaces the caption under a transcript."""
     audio = st.audio_input("Or say your answer", key=widget_key("voice", answer_key))
     if audio is None:
-        return
+        return False
+    fresh = False
     data = audio.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     spoken: dict[str, Spoken] = st.session_state.setdefault(SPOKEN, {})
@@ -96,16 +98,17 @@ def record(answer_key: str, question: Question, prompt: str | None = None) -> No
             keep = before and before != previous
             st.session_state[answer_key] = f"{before}\n\n{transcript.text}" if keep else transcript.text
             spoken[answer_key] = Spoken(digest, transcript)
+            fresh = True
         last = spoken[answer_key]
     if last.error:
         st.warning(md_escape(last.error), icon=":material/mic_off:")
     elif last.transcript is not None:
         t = last.transcript
-        st.caption(
-            md_escape(f"Transcribed {t.duration:.0f} s of speech ({t.engine}): edit the text below, then submit it.")
-        )
+        then = hint or "edit the text below, then submit it"
+        st.caption(md_escape(f"Transcribed {t.duration:.0f} s of speech ({t.engine}): {then}."))
         if t.fallback:
             st.info(md_escape(t.fallback), icon=":material/cloud_off:")
+    return fresh
 
 
 def measure(answer_key: str, text: str, question: Question) -> dict[str, object]:

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ..helpers import ROOT, free_port, subprocess_env
+from ..helpers import ROOT, free_port, need_tool, say, subprocess_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -154,3 +154,31 @@ def score_of(page: Any, nth: int = -1) -> float:
 
 def answer_box(page: Any) -> Any:
     return page.get_by_label("Your answer", exact=True)
+
+
+def fake_microphone_wav(text: str, folder: Path, tail_s: float) -> tuple[Path, float]:
+    """`text` spoken by espeak-ng as 48 kHz mono 16-bit PCM (what Chromium's fake microphone reads),
+    with `tail_s` of silence after it (the fake device loops the file): the file and its seconds."""
+    raw, wav = say(text, folder / "raw.wav"), folder / "answer.wav"
+    sox = need_tool("sox")
+    subprocess.run([sox, raw, "-r", "48000", "-b", "16", "-c", "1", wav, "pad", "0.3", str(tail_s)], check=True)
+    seconds = float(subprocess.run([sox, "--i", "-D", wav], check=True, capture_output=True, text=True).stdout)
+    return wav, seconds
+
+
+def _seconds(timecode: str) -> float:
+    minutes, seconds = timecode.strip().split(":")
+    return int(minutes) * 60 + float(seconds)
+
+
+def record(page: Any, seconds: float) -> None:
+    """Record through the page's audio input until its own clock shows `seconds`."""
+    recorder = page.get_by_test_id("stAudioInput").first
+    recorder.get_by_role("button", name="Record").click()
+    clock = recorder.get_by_test_id("stAudioInputWaveformTimeCode")
+    page.wait_for_function(
+        """([el, s]) => { const [m, sec] = el.textContent.trim().split(':'); return +m * 60 + +sec >= s; }""",
+        arg=[clock.element_handle(), seconds],
+        timeout=(seconds + 30) * 1000,
+    )
+    recorder.get_by_role("button", name="Stop recording").click()

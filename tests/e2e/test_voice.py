@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..helpers import MAX_WER, need_tool, say, word_error_rate
-from .helpers import CHROMIUM, CHROMIUM_ARGS, Server, answer_box, idle, score_of
+from ..helpers import MAX_WER, word_error_rate
+from .helpers import CHROMIUM, CHROMIUM_ARGS, Server, answer_box, fake_microphone_wav, idle, record, score_of
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +24,7 @@ TAIL_S = 2.0  # silence after the answer: the fake microphone loops the file, an
 
 @pytest.fixture(scope="module")
 def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    """The answer spoken by espeak-ng, as 48 kHz mono 16-bit PCM (what Chromium's fake device reads)."""
-    base = tmp_path_factory.mktemp("voice-e2e")
-    raw, wav = say(SPOKEN, base / "raw.wav"), base / "answer.wav"
-    sox = need_tool("sox")
-    subprocess.run([sox, raw, "-r", "48000", "-b", "16", "-c", "1", wav, "pad", "0.3", str(TAIL_S)], check=True)
-    seconds = float(subprocess.run([sox, "--i", "-D", wav], check=True, capture_output=True, text=True).stdout)
-    return wav, seconds
+    return fake_microphone_wav(SPOKEN, tmp_path_factory.mktemp("voice-e2e"), TAIL_S)
 
 
 @pytest.fixture(scope="module")
@@ -60,24 +53,6 @@ def _launch(pw: Any, extra: list[str]) -> Iterator[Any]:
 def microphone(playwright: Any, spoken_wav: tuple[Path, float]) -> Iterator[Any]:
     """A browser whose microphone says the answer."""
     yield from _launch(playwright, [f"--use-file-for-fake-audio-capture={spoken_wav[0]}"])
-
-
-def _seconds(timecode: str) -> float:
-    minutes, seconds = timecode.strip().split(":")
-    return int(minutes) * 60 + float(seconds)
-
-
-def record(page: Any, seconds: float) -> None:
-    """Record through the page's audio input until its own clock shows `seconds`."""
-    recorder = page.get_by_test_id("stAudioInput").first
-    recorder.get_by_role("button", name="Record").click()
-    clock = recorder.get_by_test_id("stAudioInputWaveformTimeCode")
-    page.wait_for_function(
-        """([el, s]) => { const [m, sec] = el.textContent.trim().split(':'); return +m * 60 + +sec >= s; }""",
-        arg=[clock.element_handle(), seconds],
-        timeout=(seconds + 30) * 1000,
-    )
-    recorder.get_by_role("button", name="Stop recording").click()
 
 
 def test_spoken_answer_is_transcribed_edited_and_graded(

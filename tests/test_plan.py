@@ -12,7 +12,7 @@ import yaml
 from simulator import Engine, Settings
 from simulator.embeddings import MiniLMEmbedder
 from simulator.errors import InputError
-from simulator.prep import GapPlan, gap_plan, job_requirements, parse_resume
+from simulator.prep import GapPlan, gap_plan, job_requirements, parse_resume, story_feedback
 
 from .helpers import ROOT, copy_corpus, invoke
 
@@ -161,3 +161,21 @@ def test_cli_plan_refuses_a_bad_resume_in_one_line(tmp_path: Path) -> None:
         "Error: pie.txt does not look like a résumé: no experience or skills section and no dated roles "
         "were found. Upload the résumé itself (PDF, DOCX, Markdown or text)."
     )
+
+
+def test_a_story_of_the_resume_line_gets_star_feedback_and_no_score(plan: GapPlan, seed_engine: Engine) -> None:
+    story = (
+        "We had latency problems with our prediction API during peak hours. I was asked to move it to Kubernetes. "
+        "I put the FastAPI service on EKS, added a horizontal pod autoscaler on CPU and used Argo Rollouts for "
+        "canaries. Peak latency dropped from 900 ms to 120 ms and bad releases were rolled back automatically twice."
+    )
+    eks = next(p for p in plan.prompts if "EKS" in p.anchor)
+    told = story_feedback(seed_engine.embedder, eks, story)
+    assert told.about_the_line and told.star.measured and told.star.measure == "from 900 ms to 120 ms"
+    assert all(told.star.part(part).found for part in ("situation", "task", "action", "result"))
+    recipe = "Preheat the oven to 200 degrees. Mix the flour, butter and sugar, then bake the cake for forty minutes."
+    assert not story_feedback(seed_engine.embedder, eks, recipe).about_the_line
+    other = next(p for p in plan.prompts if "CI/CD" in p.anchor)
+    assert not story_feedback(seed_engine.embedder, other, story).about_the_line  # a story of another line
+    with pytest.raises(InputError, match="Tell the story first"):
+        story_feedback(seed_engine.embedder, eks, "   ")

@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from simulator import SimulatorError
-from simulator.prep import MAX_RESUME_BYTES, SUFFIXES, GapPlan, gap_plan, read_resume
+from simulator.prep import (
+    MAX_RESUME_BYTES,
+    SUFFIXES,
+    GapPlan,
+    Prompt,
+    StoryFeedback,
+    gap_plan,
+    read_resume,
+    story_feedback,
+)
+from simulator.prep.plan import MAX_STORY_CHARS
+from ui.judgement_view import star_block
 from ui.navigation import MOCK_INTERVIEW_PAGE, PLAN_QUESTION_IDS
 from ui.runtime import wait_ready, warm_up_last
 from ui.text import md_escape, plural
@@ -17,12 +28,13 @@ if TYPE_CHECKING:
 
 PLAN = "_job_plan"  # session state: the plan on screen (never written to disk)
 ERROR = "_job_plan_error"
+STORIES = "_job_plan_stories"  # prompt number -> its STAR feedback, or why there is none
 
 
 def _build(upload: UploadedFile | None, job: str) -> None:
     """Read the résumé and the posting, and make the plan (or one error)."""
-    st.session_state.pop(PLAN, None)
-    st.session_state.pop(ERROR, None)
+    for key in (PLAN, ERROR, STORIES):
+        st.session_state.pop(key, None)
     if upload is None:
         st.session_state[ERROR] = "Upload your résumé first (PDF, DOCX, Markdown or text)."
         return
@@ -65,10 +77,35 @@ def _questions(plan: GapPlan) -> None:
         st.markdown(f"{n}. {md_escape(planned.question.prompt)}")
         st.caption(f"For the {tag}: {md_escape(planned.requirement)}")
     st.subheader("Behavioral questions from your résumé")
-    for prompt in plan.prompts:
-        st.markdown(f"- {md_escape(prompt.question.prompt)}")
+    for n, prompt in enumerate(plan.prompts):
+        _story(n, prompt)
     if not plan.prompts:
         st.caption("No line of your résumé tells of something you did (“Built …”, “Led …”).")
+
+
+def _story(n: int, prompt: Prompt) -> None:
+    """A résumé prompt, a box to tell the story in, and its STAR feedback (no score: there is no model
+    answer for the candidate's own story)."""
+    st.markdown(f"- {md_escape(prompt.question.prompt)}")
+    with st.expander("Tell this story and get STAR feedback"):
+        story = st.text_area("Your story", key=f"plan_story_{n}", height=160, max_chars=MAX_STORY_CHARS)
+        results: dict[int, StoryFeedback | str] = st.session_state.setdefault(STORIES, {})
+        if st.button("Get STAR feedback", key=f"plan_story_go_{n}"):
+            try:
+                results[n] = story_feedback(wait_ready().embedder, prompt, story)
+            except SimulatorError as exc:
+                results[n] = str(exc)
+        result = results.get(n)
+        if isinstance(result, str):
+            st.error(md_escape(result), icon=":material/error:")
+        elif result is not None:
+            if not result.about_the_line:
+                st.warning(
+                    md_escape(f"Your story does not seem to be about “{prompt.anchor}”: tell that one, as asked."),
+                    icon=":material/help:",
+                )
+            star_block(result.star, f"plan-{n}")
+            st.caption("No score for your own story: there is no model answer to measure it against.")
 
 
 def main() -> None:

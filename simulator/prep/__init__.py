@@ -1,6 +1,16 @@
 """Preparing for one job: the candidate's résumé read, set against a job description, and the gap plan."""
 
-from .plan import COVERED, GapPlan, PlannedQuestion, Prompt, Requirement, coverage, gap_plan
+from .plan import (
+    COVERED,
+    GapPlan,
+    PlannedQuestion,
+    Prompt,
+    Requirement,
+    StoryFeedback,
+    coverage,
+    gap_plan,
+    story_feedback,
+)
 from .requirements import job_requirements
 from .resume import MAX_RESUME_BYTES, SUFFIXES, Resume, ResumeLine, load_resume, parse_resume, read_resume
 
@@ -14,10 +24,12 @@ __all__ = [
     "Requirement",
     "Resume",
     "ResumeLine",
+    "StoryFeedback",
     "coverage",
     "gap_plan",
     "job_requirements",
     "load_resume",
     "parse_resume",
     "read_resume",
+    "story_feedback",
 ]

@@ -20,6 +20,14 @@ PAIR = yaml.safe_load((ROOT / "tests" / "data" / "plans" / "01-platform-fintech.
 INJECTED = "- Experience with <img src=http://203.0.113.9/x.png> and [Rust](http://203.0.113.9/z)\n"
 
 
+# A story of the résumé's second achievement line (the EKS deployment), told in STAR order.
+STORY = (
+    "We had latency problems with our prediction API during peak hours. I was asked to move it to Kubernetes. "
+    "I put the FastAPI service on EKS, added a horizontal pod autoscaler on CPU and used Argo Rollouts for "
+    "canaries. Peak latency dropped from 900 ms to 120 ms and bad releases were rolled back automatically twice."
+)
+
+
 def resume_docx(path: Path) -> Path:
     """The labelled pair's résumé as a Word file, headings and bullets as a person writes them."""
     import docx
@@ -87,6 +95,18 @@ def test_plan_from_a_resume_and_a_job_description(
     assert page.locator("main img").count() == 0
     assert page.locator('main a[href*="203.0.113.9"]').count() == 0
     page.screenshot(path=str(shots / "job-plan.png"), full_page=True)
+
+    # A résumé prompt answered: STAR feedback on the story, and no score.
+    told = page.locator('[data-testid="stExpander"]').filter(has_text="Tell this story").nth(1)  # the EKS line
+    told.get_by_text("Tell this story and get STAR feedback").click()
+    told.get_by_label("Your story").fill(STORY)
+    told.get_by_role("button", name="Get STAR feedback").click()
+    star = page.locator('[class*="st-key-star-plan-1"]')
+    star.wait_for(timeout=60_000)
+    idle(page)
+    assert "Result measured: from 900 ms to 120 ms" in star.inner_text(), star.inner_text()
+    assert page.get_by_text("Your story does not seem to be about").count() == 0
+    assert page.locator('[data-testid="stMetric"]').count() == 0
 
     # Start a mock interview from the plan: the mock interview page opens with the plan's questions.
     offered = re.search(r"The mock interview is offered the (\d+) bank questions? above", main)

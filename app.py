@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from simulator import SimulatorError
 from ui.auth import require_user, sign_out_control
 from ui.navigation import (
     COHORT_PAGE,
@@ -14,6 +15,7 @@ from ui.navigation import (
     QUESTION_BANK_PAGE,
     SETTINGS_PAGE,
 )
+from ui.runtime import fail
 
 st.set_page_config(page_title="MLOps interview simulator", page_icon="🎯", layout="wide")
 # With sign-in configured, nothing below is drawn until someone has signed in.
@@ -36,4 +38,7 @@ if user.signed_in:
     PAGES.append(cohort if user.coach else st.Page(COHORT_PAGE, url_path="cohort", visibility="hidden"))
 sign_out_control(user)
 
-st.navigation(PAGES, position="top").run()
+try:
+    st.navigation(PAGES, position="top").run()
+except SimulatorError as exc:  # e.g. the history's database went away mid-session: one sentence, no traceback
+    fail(str(exc))

@@ -46,12 +46,23 @@ class User:
 LOCAL = User(LOCAL_USER, "you")
 
 
+class SecretsUnreadable(Exception):
+    """A secrets file exists but cannot be read: sign-in may be meant, so nothing may run as the local user."""
+
+
 def _secrets_section(name: str) -> Mapping[str, Any] | None:
+    """A section of the secrets; None when there is no secrets file or no such section."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
     try:
         section = st.secrets.get(name)
-    except Exception:  # no secrets.toml, or one that is not TOML: Streamlit raises
-        return None
-    return section if isinstance(section, Mapping) else None
+    except StreamlitSecretNotFoundError as exc:
+        if getattr(exc, "error_id", None) == "no-secrets-found":
+            return None
+        raise SecretsUnreadable(f"The secrets file cannot be read ({exc}): fix it, then reload the page.") from None
+    if section is not None and not isinstance(section, Mapping):
+        raise SecretsUnreadable(f"[{name}] in .streamlit/secrets.toml must be a table (a section), not a value.")
+    return section
 
 
 def auth_section() -> Mapping[str, Any] | None:
@@ -59,13 +70,31 @@ def auth_section() -> Mapping[str, Any] | None:
     return _secrets_section("auth")
 
 
-def coaches() -> frozenset[str]:
-    """Coaches' emails, lower-cased: `[roles] coaches` in the secrets, then `SIM_COACHES` (comma-separated)."""
+def _listed(name: str, env: str) -> frozenset[str]:
     roles = _secrets_section("roles") or {}
-    listed = roles.get("coaches") or os.environ.get("SIM_COACHES", "").split(",")
+    listed = roles.get(name) or os.environ.get(env, "").split(",")
     if isinstance(listed, str):
         listed = listed.split(",")
-    return frozenset(str(e).strip().lower() for e in listed if str(e).strip())
+    return frozenset(str(e).strip() for e in listed if str(e).strip())
+
+
+def coaches() -> frozenset[str]:
+    """Coaches' emails, lower-cased: `[roles] coaches` in the secrets, else `SIM_COACHES` (comma-separated).
+    An email makes a coach only when the provider says it is verified (`email_verified`)."""
+    return frozenset(e.lower() for e in _listed("coaches", "SIM_COACHES"))
+
+
+def coach_subjects() -> frozenset[str]:
+    """Coaches by OIDC subject (`[roles] coach_subjects`, `SIM_COACH_SUBJECTS`), for providers that do
+    not verify emails (Microsoft Entra sends no `email_verified`)."""
+    return _listed("coach_subjects", "SIM_COACH_SUBJECTS")
+
+
+def providers(section: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The providers of an `[auth]` section by name: "default" for the flat form, else its named
+    tables (`client_kwargs` is an option of the flat form, not a provider)."""
+    named = {k: v for k, v in section.items() if isinstance(v, Mapping) and k != "client_kwargs"}
+    return named or {"default": section}
 
 
 def config_problem(section: Mapping[str, Any]) -> str | None:
@@ -77,8 +106,7 @@ def config_problem(section: Mapping[str, Any]) -> str | None:
         return f"Sign-in is switched on but {where} has no {' or '.join(missing)}: add it (see docs/DEPLOY.md)."
     if not str(section["redirect_uri"]).endswith("/oauth2callback"):
         return f"redirect_uri in {where} must end with /oauth2callback (it is {section['redirect_uri']})."
-    providers = {k: v for k, v in section.items() if isinstance(v, Mapping)} or {"default": section}
-    for name, provider in providers.items():
+    for name, provider in providers(section).items():
         absent = [k for k in PROVIDER_KEYS if not provider.get(k)]
         if absent:
             label = "" if name == "default" else f" for the provider {name!r}"
@@ -89,11 +117,6 @@ def config_problem(section: Mapping[str, Any]) -> str | None:
     except ImportError:
         return "Sign-in needs Authlib, which is not installed: reinstall the app (pip install -e .)."
     return None
-
-
-def metadata_urls(section: Mapping[str, Any]) -> list[str]:
-    providers = [v for v in section.values() if isinstance(v, Mapping)] or [section]
-    return [str(p["server_metadata_url"]) for p in providers]
 
 
 def provider_problem(url: str) -> str | None:
@@ -121,25 +144,31 @@ def _stop(message: str) -> None:
 
 def _sign_in_page(section: Mapping[str, Any]) -> None:
     st.title("MLOps interview simulator")
-    st.write("Sign in to practise. Your answers, scores and reviews are yours alone.")
-    for url in metadata_urls(section):
-        if problem := provider_problem(url):
+    st.write("Sign in to practise. Your answers are yours alone; your coaches see your activity and scores.")
+    named = providers(section)
+    for provider in named.values():
+        if problem := provider_problem(str(provider["server_metadata_url"])):
             log.error(problem)
             st.error(md_escape(problem), icon=":material/error:")
             st.button("Try again")
             st.stop()
-    st.button("Sign in", type="primary", on_click=st.login)
+    for name in named:
+        label = "Sign in" if len(named) == 1 else f"Sign in with {name}"
+        st.button(label, type="primary", key=f"sign_in_{name}", on_click=st.login, args=(name,))
     st.stop()
 
 
-def _signed_in_user() -> User:
+def _signed_in_user(section: Mapping[str, Any]) -> User:
     info = st.user
     subject = str(info.get("sub") or "")
     if not subject:
         _stop("The sign-in provider sent no subject (sub) for this account: the app cannot tell whose data it is.")
+    # Subjects are unique per provider only: with several, the issuer is part of the id.
+    user_id = subject if len(providers(section)) == 1 else f"{info.get('iss', '')}|{subject}"
     email = str(info.get("email") or "")
-    name = email or str(info.get("name") or subject)
-    return User(subject, name, email or None, coach=bool(email) and email.lower() in coaches(), signed_in=True)
+    verified = info.get("email_verified") is True and email.lower() in coaches()
+    coach = verified or subject in coach_subjects()
+    return User(user_id, email or str(info.get("name") or subject), email or None, coach=coach, signed_in=True)
 
 
 def require_user() -> User:
@@ -147,7 +176,11 @@ def require_user() -> User:
 
     Called by app.py before any page is drawn. A session that changes hands (another sign-in in
     the same tab) starts from empty session state, so nothing of one user is shown to another."""
-    section = auth_section()
+    try:
+        section = auth_section()
+    except SecretsUnreadable as exc:
+        _stop(str(exc))
+        raise  # _stop ends the run; this keeps type checkers content
     if section is None:
         user = LOCAL
     else:
@@ -155,7 +188,7 @@ def require_user() -> User:
             _stop(problem)
         if not st.user.is_logged_in:
             _sign_in_page(section)
-        user = _signed_in_user()
+        user = _signed_in_user(section)
     previous = st.session_state.get(USER)
     if isinstance(previous, User) and previous.id != user.id:
         st.session_state.clear()
@@ -167,6 +200,14 @@ def current_user() -> User:
     """The user app.py found for this session (the local user in page tests that skip app.py)."""
     user = st.session_state.get(USER)
     return user if isinstance(user, User) else LOCAL
+
+
+def runs_the_server() -> bool:
+    """The laptop's user, or a coach on a team server: the one whose choices become the server's
+    defaults (the LLM judge, whose API key goes wherever its base URL says; the voice; the bank) and
+    who may see where its data lives. A signed-in candidate's choices last for their session."""
+    user = current_user()
+    return not user.signed_in or user.coach
 
 
 def sign_out_control(user: User) -> None:

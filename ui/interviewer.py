@@ -15,6 +15,7 @@ import streamlit as st
 from simulator import Settings, SimulatorError
 from simulator.config import load_read_aloud, save_read_aloud
 from simulator.speech import tts
+from ui.auth import runs_the_server
 from ui.text import md_escape
 
 READ_ALOUD = "_read_aloud"  # session state: the "Read questions aloud" choice, loaded from SIM_HOME once
@@ -30,8 +31,11 @@ def read_aloud() -> bool:
 
 
 def set_read_aloud(on: bool) -> None:
-    """Read questions aloud from now on (or not), in this session and after a restart."""
+    """Read questions aloud from now on (or not), in this session and, for whoever runs the server,
+    after a restart."""
     st.session_state[READ_ALOUD] = on
+    if not runs_the_server():  # a candidate's choice is theirs, not the server's default
+        return
     try:
         save_read_aloud(Settings().home, on)
     except SimulatorError as exc:  # still honoured in this session

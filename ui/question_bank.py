@@ -9,7 +9,7 @@ import streamlit as st
 from simulator import Question, SimulatorError
 from simulator.bank.uploads import ACCEPTED_SUFFIXES, ImportPreview, add_pack, preview_import
 from simulator.sessions import search, select
-from ui.auth import current_user
+from ui.auth import runs_the_server
 from ui.navigation import PRACTICE_PAGE, open_in_practice
 from ui.runtime import corpus, reload_runtime, runtime, wait_ready, warm_up_last
 from ui.text import bullets, md_escape, plural
@@ -190,11 +190,10 @@ def main() -> None:
         st.success(md_escape(notice))
     browse()
     st.divider()
-    user = current_user()
-    if user.signed_in and not user.coach:  # the bank is everyone's on a team server: coaches add to it
-        st.caption("Coaches add packs to this server's bank.")
-    else:
+    if runs_the_server():
         importer()
+    else:  # the bank is everyone's on a team server: coaches add to it
+        st.caption("Coaches add packs to this server's bank.")
     warm_up_last()
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 from simulator import Corpus, Engine, Settings, SimulatorError
 from simulator.config import LLMSettings, load_judge, save_judge
 from simulator.history import History
-from ui.auth import current_user
+from ui.auth import current_user, runs_the_server
 from ui.text import md_escape
 
 log = logging.getLogger("interview_sim")
@@ -181,8 +181,7 @@ def use_llm(llm: LLMSettings | None) -> None:
     judge alone). Only the base URL and model are saved; the key is never written anywhere. A signed-in
     candidate's choice lasts for their session; a coach's becomes the server's default."""
     st.session_state[LLM] = llm
-    user = current_user()
-    if user.signed_in and not user.coach:  # on a team server the coaches choose the judge everyone starts with
+    if not runs_the_server():
         return
     try:
         save_judge(Settings().home, llm)

@@ -8,7 +8,7 @@ from simulator import Settings
 from simulator.config import LLMSettings, load_judge
 from simulator.grading.llm_checks import LADDER, load_qualification
 from ui import interviewer, mock_prefs
-from ui.auth import current_user
+from ui.auth import runs_the_server
 from ui.runtime import corpus, llm_settings, runtime, secret, use_llm, wait_ready
 from ui.text import md_escape, plural
 
@@ -78,13 +78,6 @@ def _model_warning(model: str | None) -> str | None:
     return model_warning(model)
 
 
-def _runs_the_server() -> bool:
-    """The laptop's user, or a coach on a team server. Only they point the server at an LLM (its API key
-    goes wherever the base URL says) or see where its data lives."""
-    user = current_user()
-    return not user.signed_in or user.coach
-
-
 def _stored_or(defaults: LLMSettings) -> LLMSettings | None:
     stored = load_judge(Settings().home)
     llm = Settings().llm(*stored, api_key=defaults.api_key) if stored else defaults
@@ -95,8 +88,6 @@ def _server_judge(llm: LLMSettings | None) -> None:
     """A candidate on a team server: the server's LLM judge, on or off; its address is the coaches' to set."""
     if llm is None:
         st.info("This server has no LLM judge set up: your coach can add one. The embedding judge grades meanwhile.")
-        if llm_settings() is not None:
-            use_llm(None)
         return
     if llm_settings() != llm:
         use_llm(llm)
@@ -124,7 +115,7 @@ def judge_section() -> None:
         return
     defaults = _defaults()
     shown = current or defaults
-    if not _runs_the_server():
+    if not runs_the_server():
         _server_judge(current or _stored_or(defaults))
         return
     with st.form("llm_form"):
@@ -162,7 +153,7 @@ def judge_section() -> None:
 def data_section() -> None:
     st.subheader("Data")
     rt = runtime()
-    if not _runs_the_server():
+    if not runs_the_server():
         st.caption(f"{plural(rt.history.count(), 'answer')} in your history, visible to you and your coaches.")
         return
     s = rt.engine.settings

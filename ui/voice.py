@@ -25,6 +25,7 @@ from simulator.speech import (
     prompt_for,
     transcriber,
 )
+from ui.auth import current_user
 from ui.runtime import corpus, runtime, secret
 from ui.text import human_duration, md_escape
 from ui.widgets import widget_key
@@ -58,7 +59,10 @@ def _terms(question: Question) -> list[str]:
 
 def keep_option() -> None:
     """The "Keep my recordings" choice. A page calls it once, in one place, whatever recorders it
-    shows: a widget key may appear only once per run, and the choice outlives the recorder."""
+    shows: a widget key may appear only once per run, and the choice outlives the recorder.
+    Not offered on a team server: a recording kept there would sit in a folder its speaker cannot reach."""
+    if current_user().signed_in:
+        return
     st.checkbox(
         "Keep my recordings",
         key=KEEP,

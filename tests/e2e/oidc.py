@@ -15,7 +15,9 @@ from .helpers import idle
 QUESTION = "seed-data-vs-concept-drift"
 LADDERS = {r["question_id"]: r for r in yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())}
 WORD_JOINER = "\u2060"  # the page breaks autolinks in emails with it
-PEOPLE = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": "coach@example.com"}
+COACH = "coach@example.com"
+VERIFIED = {"alice": "alice@example.com", "bob": "bob@example.com", "carol": COACH}
+PEOPLE = {**VERIFIED, "mallory": COACH}  # mallory's address is the coach's, never verified
 
 
 def secrets_toml(provider: str, **overrides: str) -> str:
@@ -37,7 +39,11 @@ def oidc_provider() -> Iterator[str]:
     """A real OIDC provider with one-click accounts for PEOPLE (subject "<name>-sub"): its base URL."""
     from oidc_provider_mock import User, run_server_in_thread
 
-    users = [User(sub=f"{name}-sub", claims={"email": email, "name": name.title()}) for name, email in PEOPLE.items()]
+    users = [
+        User(sub=f"{name}-sub", claims={"email": email, "email_verified": True, "name": name.title()})
+        for name, email in VERIFIED.items()
+    ]
+    users.append(User(sub="mallory-sub", claims={"email": COACH, "email_verified": False}))
     with run_server_in_thread(port=free_port(), user_claims=users) as srv:
         yield f"http://localhost:{srv.server_port}"
 

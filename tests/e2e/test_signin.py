@@ -19,9 +19,11 @@ from simulator.bank import Corpus
 
 from ..helpers import copy_corpus, free_port
 from .helpers import Server, answer_box, chromium_context, idle, streamlit_app
-from .oidc import LADDERS, QUESTION, oidc_provider, secrets_toml, sign_in
+from .oidc import LADDERS, QUESTION, WORD_JOINER, oidc_provider, secrets_toml, sign_in
 
 pytestmark = pytest.mark.e2e
+
+NOT_TOML = '[auth]\nredirect_uri = "http://127.0.0.1:8501/oauth2callback\n'  # an unterminated string
 
 
 @pytest.fixture(scope="module")
@@ -79,18 +81,25 @@ def test_two_candidates_and_a_coach(team_app: Server) -> None:
         assert [a["answer"] for a in theirs] == [bob_answer]
         assert bob.get_by_text(re.compile(bank.get(QUESTION).prompt[:30])).count() >= 1
 
-        # A candidate has no Cohort page in the bar, and its address is refused.
+        # A candidate has no Cohort page in the bar, and its address is refused; so is someone who
+        # signed up with a coach's address that the provider never verified.
         assert bob.get_by_role("link", name="Cohort").count() == 0
-        bob.goto(f"{team_app.url}/cohort")
-        bob.get_by_text("The Cohort page is for coaches").wait_for(timeout=30_000)
-        assert bob.get_by_text("alice@example.com").count() == 0
+        mallory = chromium.new_context().new_page()
+        sign_in(mallory, team_app.url, "mallory")
+        for candidate in (bob, mallory):
+            assert candidate.get_by_role("link", name="Cohort").count() == 0
+            candidate.goto(f"{team_app.url}/cohort")
+            candidate.get_by_text("The Cohort page is for coaches").wait_for(timeout=30_000)
+            idle(candidate)
+            shown = candidate.inner_text("body").replace(WORD_JOINER, "")
+            assert "alice@example.com" not in shown and "Activity (CSV)" not in shown
 
         sign_in(carol, team_app.url, "carol")
         carol.get_by_role("link", name="Cohort").click()
         carol.get_by_role("heading", name="Cohort", exact=True).wait_for(timeout=30_000)
         idle(carol)
         with carol.expect_download() as download:
-            carol.get_by_role("button", name="Candidates (CSV)").click()
+            carol.get_by_role("button", name="Activity (CSV)").click()
         table = Path(download.value.path()).read_text()
         assert "alice@example.com" in table and "bob@example.com" in table
 
@@ -110,15 +119,16 @@ def test_two_candidates_and_a_coach(team_app: Server) -> None:
         ({"client_secret": ""}, "lacks client_secret"),
         ({"redirect_uri": "http://127.0.0.1:{port}/"}, "must end with /oauth2callback"),
         ({"server_metadata_url": "http://127.0.0.1:{dead}/.well-known/openid-configuration"}, "does not answer"),
+        ({"broken": "not TOML"}, "The secrets file cannot be read"),
     ],
-    ids=["no-client-secret", "bad-redirect", "provider-down"],
+    ids=["no-client-secret", "bad-redirect", "provider-down", "secrets-not-toml"],
 )
 def test_a_misconfigured_sign_in_says_so_and_lets_no_one_in(
     overrides: dict[str, str], message: str, provider: str, tmp_path: Path
 ) -> None:
     overrides = {k: v.replace("{dead}", str(free_port())) for k, v in overrides.items()}
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text(secrets_toml(provider, **overrides))
+    secrets.write_text(NOT_TOML if overrides.get("broken") else secrets_toml(provider, **overrides))
     with (
         streamlit_app(tmp_path, copy_corpus(tmp_path / "corpus"), "--secrets.files", str(secrets)) as app,
         chromium_context() as chromium,

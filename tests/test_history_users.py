@@ -104,6 +104,7 @@ def test_the_cohort_queries_cover_every_user_and_export_as_csv(store: History) -
     clock.now += 100
     bob.record(DRIFT, "b", judged(DRIFT, set(), score=4.0), session_id="s")
     bob.record(SHADOW, "b", judged(SHADOW, set(), score=6.0), session_id="s")
+    bob.record(SHADOW, "f", judged(SHADOW, set(), score=9.0), session_id="s", mode="follow-up")  # not counted
 
     activity = Cohort(ann).activity()  # any view sees the cohort
     assert [(r.user_id, r.name, r.attempts, r.mean_score) for r in activity] == [

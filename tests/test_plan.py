@@ -82,44 +82,15 @@ def test_questions_on_the_gaps_come_first(plan: GapPlan) -> None:
     assert len(plan.question_ids) == len(set(plan.question_ids))
 
 
-STORY = (
-    "At Parcelwise the delivery-time model was updated by a data scientist running a notebook, maybe twice a "
-    "year. My task was to make retraining routine. I wrote a pipeline in GitHub Actions that runs every Sunday, "
-    "trains the model, registers it in MLflow and only promotes it if the validation error is lower. Now we ship "
-    "every week and nobody touches a notebook; late delivery predictions improved by 8 percent."
-)
-
-
-def test_behavioral_prompts_are_anchored_on_resume_lines(plan: GapPlan, seed_engine: Engine) -> None:
+def test_behavioral_prompts_are_anchored_on_resume_lines(plan: GapPlan) -> None:
     prompts = plan.prompts
     assert len(prompts) == 3
     first = prompts[0]
-    assert first.question.prompt == (
+    assert first.text == (
         "Tell me about the time you built the CI/CD pipeline that retrains and ships your team's delivery-time "
         "models weekly with GitHub Actions and MLflow (from your résumé)."
     )
     assert first.anchor.startswith("Built the CI/CD pipeline")
-    # An ad-hoc behavioral question: graded as questions given on the spot are, STAR key points.
-    assert first.question.kind == "behavioral" and not first.question.in_bank
-    assert [k.text.split(":")[0] for k in first.question.key_points] == ["Situation", "Task", "Action", "Result"]
-    assert first.anchor in first.question.reference_answer
-    judgement = seed_engine.grade(first.question, STORY)
-    assert judgement.question_id == "adhoc" and judgement.reason != "Empty answer"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ad-hoc topic check finds a story about one's own work nearer the bank's question on the same "
-    "tools than the STAR reference and calls it off-topic (2 of 3 on-topic stories, docs/ACCURACY.md); "
-    "for the grading owner",
-)
-def test_an_on_topic_story_is_graded_with_the_bank_indexed(plan: GapPlan, seed_engine: Engine) -> None:
-    third = (
-        "We had latency problems with our prediction API during peak hours. I was asked to move it to Kubernetes. "
-        "I put the FastAPI service on EKS, added a horizontal pod autoscaler on CPU and used Argo Rollouts for "
-        "canaries. Peak latency dropped from 900 ms to 120 ms and bad releases were rolled back automatically twice."
-    )
-    assert seed_engine.grade(plan.prompts[1].question, third).valid
 
 
 def test_plan_as_json_and_text(plan: GapPlan) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,16 @@ def resume_docx() -> bytes:
     return buf.getvalue()
 
 
+def damaged_docx() -> bytes:
+    """A real résumé .docx whose document.xml is cut in half: a zip that opens, XML that does not."""
+    source, out = zipfile.ZipFile(io.BytesIO(resume_docx())), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, data[: len(data) // 2] if item.filename == "word/document.xml" else data)
+    return out.getvalue()
+
+
 def test_pdf_resume_gives_its_experience_and_skills_lines() -> None:
     resume = read_resume("maya.pdf", resume_pdf())
     experience = [line.text for line in resume.experience]
@@ -154,6 +165,7 @@ def test_owner_password_pdf_is_read() -> None:
         ("junk.txt", lambda: os.urandom(4000), "is a binary file"),
         ("junk.pdf", lambda: b"%PDF-1.7\n" + os.urandom(3000), "is not a readable PDF"),
         ("junk.docx", lambda: os.urandom(3000), "is not a readable Word file"),
+        ("cut.docx", lambda: damaged_docx(), "is not a readable Word file"),
         ("photo.png", lambda: b"\x89PNG\r\n", "is not a file type the résumé reader knows"),
         ("resume", lambda: RESUME.encode(), "no extension"),
         ("empty.txt", lambda: b"", "is empty"),

@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from simulator.history import Cohort, to_csv
+from simulator.history import LOCAL_USER, Cohort, to_csv
 from ui.auth import current_user
 from ui.runtime import corpus, runtime
 from ui.text import human_duration, md_escape
@@ -29,15 +29,16 @@ def refuse_non_coaches() -> None:
 
 
 def activity(cohort: Cohort) -> None:
-    st.subheader("Candidates")
+    st.subheader("Everyone who answered")
+    st.caption("Answers and their mean score leave follow-ups out; coaches who practised are listed too.")
     rows = cohort.activity()
     if not rows:
-        st.info("No candidate has answered a question yet.")
+        st.info("Nobody has answered a question yet.")
         st.stop()
     now = time.time()
     table = [
         {
-            "candidate": r.name,
+            "person": "local user (before sign-in)" if r.user_id == LOCAL_USER else r.name,
             "answers": r.attempts,
             "mean score": round(r.mean_score, 1),
             "last active": f"{human_duration(now - r.last_active)} ago",
@@ -45,7 +46,7 @@ def activity(cohort: Cohort) -> None:
         for r in rows
     ]
     st.dataframe(table, hide_index=True, key="cohort_activity")
-    st.download_button("Candidates (CSV)", lambda: to_csv(table), "cohort.csv", "text/csv")
+    st.download_button("Activity (CSV)", lambda: to_csv(table), "cohort.csv", "text/csv")
 
 
 def mastery(cohort: Cohort) -> None:
@@ -53,7 +54,7 @@ def mastery(cohort: Cohort) -> None:
     st.caption("Each candidate's mean of the latest score per question, by category.")
     bank = corpus()
     rows = [
-        {"candidate": m.name, "category": bank.category_title(m.category), "mastery": round(m.mastery, 1)}
+        {"person": m.name, "category": bank.category_title(m.category), "mastery": round(m.mastery, 1)}
         for m in cohort.mastery()
     ]
     st.dataframe(rows, hide_index=True, key="cohort_mastery")
@@ -69,7 +70,7 @@ def most_missed(cohort: Cohort) -> None:
             {
                 "key point": m.text,
                 "question": prompts.get(m.question_id, m.question_id),
-                "candidates": m.users,
+                "people": m.users,
                 "times missed": m.times,
             }
         )

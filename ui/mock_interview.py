@@ -163,6 +163,7 @@ def setup() -> None:
             return
         st.session_state[MOCK] = interview
         st.session_state.pop(ERROR, None)
+        interviewer.prepare([bank.get(slot.question_id).prompt for slot in interview.slots])  # voiced ahead
         st.rerun()
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from simulator.sessions.mock import MAX_FOLLOW_UPS
+
 FOLLOW_UPS = "_mock_follow_ups"  # survives page switches (a widget's own key would be dropped)
 DEFAULT_FOLLOW_UPS = 1
-MAX_FOLLOW_UPS = 3  # as simulator.sessions.mock.MAX_FOLLOW_UPS
 
 
 def follow_ups() -> int:

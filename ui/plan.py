@@ -86,7 +86,7 @@ def _questions(plan: GapPlan) -> None:
 def _story(n: int, prompt: Prompt) -> None:
     """A résumé prompt, a box to tell the story in, and its STAR feedback (no score: there is no model
     answer for the candidate's own story)."""
-    st.markdown(f"- {md_escape(prompt.question.prompt)}")
+    st.markdown(f"- {md_escape(prompt.text)}")
     with st.expander("Tell this story and get STAR feedback"):
         story = st.text_area("Your story", key=f"plan_story_{n}", height=160, max_chars=MAX_STORY_CHARS)
         results: dict[int, StoryFeedback | str] = st.session_state.setdefault(STORIES, {})
@@ -137,7 +137,8 @@ def main() -> None:
         ):
             st.session_state[PLAN_QUESTION_IDS] = list(plan.question_ids)
             st.switch_page(MOCK_INTERVIEW_PAGE)
-        st.caption(f"The mock interview is offered the {plural(len(plan.question_ids), 'bank question')} above.")
+        if plan.question_ids:
+            st.caption(f"The mock interview is offered the {plural(len(plan.question_ids), 'bank question')} above.")
     warm_up_last()
 
 

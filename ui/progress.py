@@ -197,11 +197,11 @@ def review_queue(queue: Sequence[ReviewItem], bank: Corpus, now: float) -> None:
         "a question back when your chance of recalling it falls to 90%: tomorrow after Again, later after "
         f"each good answer. A must-have point missed {POINT_CARD_MISSES} times gets a card of its own."
     )
-    if not queue:
+    shown = [item for item in queue if item.question_id in bank.pack_of]  # cards of questions still in the bank
+    if not shown:
         st.caption("Empty: answer a question to schedule its first review.")
-    elif not queue[0].is_due(now):
-        st.caption(f"Nothing due now; the next review is {due_label(queue[0].due_at, now)}.")
-    shown = [item for item in queue if item.question_id in bank.pack_of]
+    elif not shown[0].is_due(now):
+        st.caption(f"Nothing due now; the next review is {due_label(shown[0].due_at, now)}.")
     for index, item in enumerate(shown[:REVIEW_SHOWN]):
         q = bank.get(item.question_id)
         with st.container(border=True):
@@ -293,7 +293,7 @@ def main() -> None:
         return
     now = time.time()
     queue = history.review_queue()
-    summary(history, bank, len(points), sum(item.is_due(now) for item in queue))
+    summary(history, bank, len(points), sum(item.is_due(now) for item in queue if item.question_id in bank.pack_of))
     scores_over_time(points, bank)
     delivery_over_time(history)
     left, right = st.columns(2)

@@ -92,9 +92,12 @@ class Cohort:
         self.database = history.database
 
     def activity(self) -> list[UserActivity]:
-        """Every user who has answered, the most recently active first."""
+        """Every user who has answered, the most recently active first: their answers (follow-ups left
+        out, as from the mean score) and when they last answered anything."""
         rows = self.database.read(
-            f"""SELECT a.user_id, {NAME} AS name, u.email, COUNT(*) AS attempts, MAX(a.created_at) AS last_active,
+            f"""SELECT a.user_id, {NAME} AS name, u.email,
+                       SUM(CASE WHEN a.mode != 'follow-up' THEN 1 ELSE 0 END) AS attempts,
+                       MAX(a.created_at) AS last_active,
                        COALESCE(AVG(CASE WHEN a.mode != 'follow-up' THEN a.score END), 0) AS mean_score
                 FROM attempts a LEFT JOIN users u ON u.id = a.user_id
                 GROUP BY a.user_id, u.name, u.email ORDER BY last_active DESC, a.user_id"""

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..bank import AdhocQuestion, Corpus, Question, adhoc_question
+from ..bank import Corpus, Question
 from ..embeddings import Embedder, encode, point_alignment, similarities
 from ..errors import InputError
 from ..grading.judgement import StarAnalysis
@@ -27,27 +27,11 @@ COVERED = 0.40
 QUESTIONS_PER_REQUIREMENT = 3
 MAX_QUESTIONS = 15
 MAX_BEHAVIORAL = 3
-# A story counts as about its résumé line at this cosine of the whole answer to the line. On the three
-# prompts of tests/data/plans/01 a story of that very line reached 0.64, stories of other projects
-# 0.22-0.35, an answer on drift and a recipe under 0.10.
+# A story counts as about its résumé line at this cosine of the whole answer to the line (docs/ACCURACY.md,
+# job plan: measured on three prompts only).
 ABOUT_THE_LINE = 0.30
 MAX_STORY_CHARS = 6000
 
-# What a good answer to "Tell me about the time you ..." holds: STAR, in the candidate's own story.
-_STAR_POINTS = [
-    "Situation: the context, the team and why the work was needed",
-    "Task: what the candidate was responsible for and what success meant",
-    "Action: the concrete steps the candidate took personally and the trade-offs weighed",
-    "Result: the measurable outcome and what the candidate learned",
-]
-# The deed runs through the reference: a story about it is then nearer this question than the
-# bank's technical questions on the same tools, which the ad-hoc topic check compares it with.
-_STAR_REFERENCE = (
-    "{deed}. The situation: the system and the team before I {did}, and why it was needed. "
-    "The task: what I owned when I {did}, and how success was measured. "
-    "The actions I took myself, step by step, and the trade-offs I weighed. "
-    "The result in numbers, and what I learned."
-)
 # The résumé's first person told back in the second: "our models" -> "your team's models".
 _SECOND_PERSON = {"my": "your", "our": "your team's", "we": "you", "i": "you", "me": "you"}
 _YOURS = re.compile(r"\b(?:my|our|we|I|me)\b", re.I)
@@ -75,9 +59,10 @@ class PlannedQuestion:
 
 @dataclass(frozen=True)
 class Prompt:
-    """A behavioral question anchored on one résumé line, graded as an ad-hoc question."""
+    """A behavioral question anchored on one résumé line. Told stories get STAR feedback
+    (`story_feedback`), not a score: there is no model answer for the candidate's own story."""
 
-    question: AdhocQuestion
+    text: str
     anchor: str
 
 
@@ -114,7 +99,7 @@ class GapPlan:
                 }
                 for p in self.questions
             ],
-            "behavioral": [{"prompt": p.question.prompt, "from_resume": p.anchor} for p in self.prompts],
+            "behavioral": [{"prompt": p.text, "from_resume": p.anchor} for p in self.prompts],
         }
 
     def to_json(self) -> str:
@@ -132,7 +117,7 @@ class GapPlan:
             for i, p in enumerate(self.questions, 1)
         ] or ["  (no bank question is close to these requirements)"]
         out += ["", "Behavioral questions from your résumé:"]
-        out += [f"  - {p.question.prompt}" for p in self.prompts] or ["  (no line of the résumé tells of a deed)"]
+        out += [f"  - {p.text}" for p in self.prompts] or ["  (no line of the résumé tells of a deed)"]
         return "\n".join(out)
 
 
@@ -206,12 +191,7 @@ def behavioral_prompts(resume: Resume, requirements: list[Requirement], n: int =
     for deed in ordered[:n]:
         told = _YOURS.sub(lambda m: _SECOND_PERSON[m.group(0).lower()], deed.rstrip(" .;"))
         told = told[0].lower() + told[1:]
-        question = adhoc_question(
-            f"Tell me about the time you {told} (from your résumé).",
-            _STAR_REFERENCE.format(deed=deed.rstrip(" .;"), did=deed[0].lower() + deed[1:].rstrip(" .;")),
-            _STAR_POINTS,
-        ).model_copy(update={"kind": "behavioral", "category": "behavioral"})
-        prompts.append(Prompt(question, deed))
+        prompts.append(Prompt(f"Tell me about the time you {told} (from your résumé).", deed))
     return prompts
 
 

@@ -182,10 +182,12 @@ def _pdf_text(name: str, data: bytes) -> str:
 def _docx_text(name: str, data: bytes) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import LxmlError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    # A damaged document.xml is an lxml XMLSyntaxError (a SyntaxError too).
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, SyntaxError) as exc:
         raise InputError(
             f"{name} is not a readable Word file ({type(exc).__name__}): save it again as .docx."
         ) from None

@@ -26,14 +26,13 @@ from simulator.grading.calibration import load_calibration
 from simulator.history import History
 from simulator.sessions import MockInterview
 
+from .apptest import APP, TIMEOUT, fresh_history, page, run, shown, unescaped
 from .helpers import MAX_WER, NEW_PACK, ROOT, copy_corpus, judged, say, word_error_rate
 
-APP = str(ROOT / "app.py")
 DRIFT = "seed-data-vs-concept-drift"
 LADDERS = {r["question_id"]: r for r in yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())}
 STRONG = LADDERS[DRIFT]["excellent"].strip()
 WEAK = LADDERS[DRIFT]["partial"].strip()
-TIMEOUT = 180  # the first run waits for the model and the index
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +44,7 @@ def app_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(autouse=True)
 def app_env(sim_home: Path, app_dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[History]:
     """One data dir for the module (the engine is built once per process); history emptied per test."""
-    home, corpus = app_dirs
-    monkeypatch.setenv("SIM_HOME", str(home))
-    monkeypatch.setenv("SIM_CORPUS", str(corpus))
-    history = History(home / "history.sqlite3")
-    history.reset()
-    yield history
+    yield fresh_history(*app_dirs, monkeypatch)
 
 
 @pytest.fixture
@@ -58,31 +52,10 @@ def seed() -> Corpus:
     return Corpus.load(ROOT / "corpus" / "mlops-seed.yaml")
 
 
-def run(at: AppTest) -> AppTest:
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def practice(question_id: str = DRIFT) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["q"] = question_id
     return run(at)
-
-
-def page(path: str) -> AppTest:
-    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
-    return run(at.switch_page(path))
-
-
-def shown(at: AppTest) -> str:
-    """Every piece of text on the page as a reader sees it (escapes removed), one per line."""
-    parts: list[str] = []
-    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text", "code"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [str(e.label) for e in at.expander]
-    return unescaped("\n".join(parts))
 
 
 def answer_key(question_id: str, round_: int = 0) -> str:
@@ -94,11 +67,6 @@ def grade(at: AppTest, text: str, question_id: str = DRIFT, round_: int = 0) -> 
     at.text_area(key=key).input(text)
     at.button(key=f"grade-{key}").click()
     return run(at)
-
-
-def unescaped(md: str) -> str:
-    """Markdown with its backslash escapes removed: the text a reader sees."""
-    return re.sub(r"\\(.)", r"\1", md).replace("\u2060", "")
 
 
 # --- Practice ------------------------------------------------------------------------------
@@ -319,6 +287,7 @@ def test_a_spoken_mock_answer_fills_the_box_and_is_stored_with_its_delivery(
 ) -> None:
     at = page("ui/mock_interview.py")
     at.number_input(key="mock_n").set_value(1)
+    at.number_input(key="mock_follow_ups").set_value(0)  # the question is drawn at random: no follow-up to wait for
     at.button[0].click()  # Start the interview
     run(at)
     interview: MockInterview = at.session_state["_mock"]

@@ -31,10 +31,9 @@ from simulator.sessions.report import verdict
 from simulator.speech import analyse_typed
 from ui.text import due_label, human_duration
 
-from .helpers import ROOT, copy_corpus, judged
+from .apptest import fresh_history, page
+from .helpers import copy_corpus, judged
 
-APP = str(ROOT / "app.py")
-TIMEOUT = 180  # the first run waits for the model and the index
 DRIFT, SHADOW = "seed-data-vs-concept-drift", "seed-shadow-deployment"
 NOON = datetime(2026, 3, 10, 12, 0).timestamp()  # local time: "later today" and "tomorrow" are unambiguous
 
@@ -192,25 +191,7 @@ def app_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture
 def app_history(sim_home: Path, app_dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[History]:
     """One data dir for the module (the engine is built once per process); history emptied per test."""
-    home, corpus = app_dirs
-    monkeypatch.setenv("SIM_HOME", str(home))
-    monkeypatch.setenv("SIM_CORPUS", str(corpus))
-    history = History(home / "history.sqlite3")
-    history.reset()
-    yield history
-
-
-def run(at: AppTest) -> AppTest:
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def page(path: str, **state: Any) -> AppTest:
-    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
-    for key, value in state.items():
-        at.session_state[key] = value
-    return run(at.switch_page(path))
+    yield fresh_history(*app_dirs, monkeypatch)
 
 
 def charts(at: AppTest) -> list[tuple[dict[str, Any], pd.DataFrame]]:

@@ -20,10 +20,8 @@ from simulator.sessions import MockInterview, report_html
 from simulator.sessions.mock import MockSlot, build_report
 from simulator.speech import analyse_typed
 
-from .helpers import ROOT, copy_corpus, judged
-
-APP = str(ROOT / "app.py")
-TIMEOUT = 180  # the first run waits for the model and the index
+from .apptest import kept_media, page
+from .helpers import copy_corpus, judged
 
 DRIFT, SHADOW, DVC = "seed-data-vs-concept-drift", "seed-shadow-deployment", "seed-dvc-vs-git-lfs"
 EVIDENCE = "Data drift is a change in the input distribution P(x), the features themselves."
@@ -181,26 +179,7 @@ def app_history(sim_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture
 def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    """The media file manager of each AppTest run, kept to read what a download button offers."""
-    managers: list[MediaFileManager] = []
-
-    class Kept(MediaFileManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", Kept)
-    return managers
-
-
-def page(path: str, **state: Any) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return kept_media(monkeypatch)
 
 
 def downloaded(at: AppTest, media: list[MediaFileManager], label: str) -> str:

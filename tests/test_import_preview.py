@@ -19,10 +19,9 @@ from simulator.errors import PackError
 from simulator.sessions import search
 from simulator.sessions.selection import RELEVANT
 
+from .apptest import APP, TIMEOUT, run
 from .helpers import ROOT, SEED, copy_corpus, invoke
 
-APP = str(ROOT / "app.py")
-TIMEOUT = 180  # the first run waits for the model and the index
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"seed sheet not found at {SEED}")
 
 # The seed sheet's questions as the importer reads them, and the bank question each one repeats.
@@ -79,12 +78,6 @@ def app_env(app_dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Ite
 @pytest.fixture(scope="module")
 def seed() -> Corpus:
     return Corpus.load(ROOT / "corpus" / "mlops-seed.yaml")
-
-
-def run(at: AppTest) -> AppTest:
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def bank_page() -> AppTest:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -16,10 +15,9 @@ from streamlit.testing.v1 import AppTest
 from simulator.history import History
 from simulator.sessions import MockInterview
 
+from .apptest import APP, TIMEOUT, fresh_history, kept_media, run
 from .helpers import MAX_WER, ROOT, copy_corpus, say, word_error_rate
 
-APP = str(ROOT / "app.py")
-TIMEOUT = 180  # the first run waits for the model and the index
 DRIFT, SHADOW = "seed-data-vs-concept-drift", "seed-shadow-deployment"
 LADDERS = {r["question_id"]: r for r in yaml.safe_load((ROOT / "tests" / "data" / "ladders.yaml").read_text())}
 
@@ -32,32 +30,12 @@ def app_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(autouse=True)
 def app_env(sim_home: Path, app_dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[History]:
-    home, corpus = app_dirs
-    monkeypatch.setenv("SIM_HOME", str(home))
-    monkeypatch.setenv("SIM_CORPUS", str(corpus))
-    history = History(home / "history.sqlite3")
-    history.reset()
-    yield history
+    yield fresh_history(*app_dirs, monkeypatch)
 
 
 @pytest.fixture
 def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    """The media file manager of each AppTest run, kept to read what a download button offers."""
-    managers: list[MediaFileManager] = []
-
-    class Kept(MediaFileManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", Kept)
-    return managers
-
-
-def run(at: AppTest) -> AppTest:
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return kept_media(monkeypatch)
 
 
 def downloaded(at: AppTest, media: list[MediaFileManager], label: str) -> str:

@@ -11,12 +11,9 @@ from streamlit.testing.v1 import AppTest
 from simulator.bank import Corpus
 from simulator.history import DAY, History
 
-from .helpers import ROOT, copy_corpus, judged
-from .test_app import shown, unescaped
+from .apptest import APP, TIMEOUT, run, shown, unescaped
+from .helpers import copy_corpus, judged
 from .test_history import DRIFT, SHADOW, all_hit, must_missed
-
-APP = str(ROOT / "app.py")
-TIMEOUT = 180
 
 
 @pytest.fixture
@@ -24,12 +21,6 @@ def seed(sim_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cor
     corpus = copy_corpus(tmp_path / "corpus")
     monkeypatch.setenv("SIM_CORPUS", str(corpus))
     return Corpus.load(corpus)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_the_queue_shows_what_is_due_and_why(sim_home: Path, seed: Corpus) -> None:

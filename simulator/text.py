@@ -11,6 +11,10 @@ import snowballstemmer
 MAX_ANSWER_CHARS = 20_000  # about 3,000 words: far beyond a spoken answer, cheap to embed
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*", re.UNICODE)
+# Reading a document as lines: a list item's marker ("- ", "• ", "3. "), and Markdown emphasis, code,
+# heading and quote marks (other characters stay as written).
+BULLET = re.compile(r"^\s*(?:[-*•▪●◦‣–]|\d+[.)])\s+")
+MARKDOWN_MARKS = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|>)\s*")
 # Sentence ends: . ! ? followed by space; newlines and bullet markers also end a sentence.
 _BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*(?:[-*•]\s+|\d+[.)]\s+)?")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "et al.", "mr.", "dr.", "no.")

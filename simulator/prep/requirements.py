@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 
-from ..text import clean, split_sentences, words
+from ..text import BULLET, MARKDOWN_MARKS, clean, split_sentences, words
 
 MAX_REQUIREMENTS = 40
-_BULLET = re.compile(r"^\s*(?:[-*•▪●◦‣–]|\d+[.)])\s+")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?([^.!?]{2,60}?)\s*:?\s*$")
-# Markdown emphasis, code and heading or quote markers; other characters stay as written.
-_MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|>)\s*")
 # Sections whose lines are about the company or the offer, not about the candidate.
 _SKIPPED = re.compile(
     r"\b(about|benefits|perks|offer|salary|compensation|apply|application|equal opportunit|who we are|"
@@ -35,14 +32,14 @@ def job_requirements(text: str) -> list[str]:
     for raw in clean(text).splitlines():
         if not words(raw):
             continue
-        bullet = bool(_BULLET.match(raw))
+        bullet = bool(BULLET.match(raw))
         if not bullet and _is_heading(raw):
             skipping = bool(_SKIPPED.search(raw))
             in_list_section = True
             continue
         if skipping:
             continue
-        line = re.sub(r"\s+", " ", _MARKDOWN.sub("", _BULLET.sub("", raw))).strip()
+        line = re.sub(r"\s+", " ", MARKDOWN_MARKS.sub("", BULLET.sub("", raw))).strip()
         for sentence in split_sentences(line):
             if bullet or (in_list_section and len(words(sentence)) >= 3) or _ASKS.search(sentence):
                 out.append(sentence.strip())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import InputError
-from ..text import clean, words
+from ..text import BULLET, MARKDOWN_MARKS, clean, words
 
 # A résumé of a few pages is well under a megabyte even as a PDF with a photo; 5 MB leaves room
 # for a designed one and refuses a 50 MB upload before any parser sees it.
@@ -50,10 +50,7 @@ _HEADINGS: dict[str, Section] = {
     "references": "other",
 }
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?([A-Za-z][A-Za-z &/-]{1,40}?)\s*:?\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*•▪●◦‣–]|\d+[.)])\s+")
 _YEAR = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b|\bpresent\b", re.I)
-# Markdown emphasis, code and heading or quote markers; other characters stay as written.
-_MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:#{1,6}|>)\s*")
 # Résumé bullets open on a past-tense verb ("Built", "Led"); these irregular ones are common.
 # fmt: off
 _IRREGULAR = frozenset([
@@ -213,8 +210,8 @@ def _plain_text(name: str, data: bytes) -> str:
 
 def _heading(line: str) -> Section | None:
     """The section a heading line opens, or None for a line that is not a heading."""
-    match = _HEADING.match(_MARKDOWN.sub("", line).strip("*_ "))
-    if not match or _BULLET.match(line):
+    match = _HEADING.match(MARKDOWN_MARKS.sub("", line).strip("*_ "))
+    if not match or BULLET.match(line):
         return None
     title = match.group(1).strip().lower()
     if len(title.split()) > 4:
@@ -235,11 +232,11 @@ def _lines(text: str) -> list[ResumeLine]:
         if heading is not None:
             section, seen_heading = heading, True
             continue
-        line = _MARKDOWN.sub("", _BULLET.sub("", raw)).strip(" |·")
+        line = MARKDOWN_MARKS.sub("", BULLET.sub("", raw)).strip(" |·")
         line = re.sub(r"\s+", " ", line)
         if len(words(line)) < 2:
             continue
-        if not seen_heading and _BULLET.match(raw):
+        if not seen_heading and BULLET.match(raw):
             out.append(ResumeLine(line, "experience"))  # a résumé of bullets alone
         else:
             out.append(ResumeLine(line, section))

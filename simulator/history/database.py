@@ -5,7 +5,9 @@ turned into one sentence that names the database without its password."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -72,6 +74,20 @@ def _reason(error: BaseException) -> str:
     return (lines[0] if lines else type(orig).__name__)[:300]
 
 
+def _wal(dbapi_conn: Any, timeout_s: float = 30.0) -> None:
+    """Switch a SQLite connection to WAL. The switch takes an exclusive lock and SQLite's busy timeout
+    does not wait for it: processes opening a new file at once would get "database is locked"."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Database:
     """One engine over the history's database; `read` and `write` say what went wrong in one sentence."""
 
@@ -113,7 +129,7 @@ class Database:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # transactions are begun below, as SQLite should see them
             # WAL lets the app read progress while another tab writes; it persists in the file.
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            _wal(dbapi_conn)
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
             # FULL: a commit is on disk before the score is shown, even if the machine loses power.
             dbapi_conn.execute("PRAGMA synchronous=FULL")

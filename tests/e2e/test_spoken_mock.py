@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from .helpers import CHROMIUM, CHROMIUM_ARGS, Server, fake_microphone_wav, idle, record
+from ..helpers import copy_corpus
+from .helpers import CHROMIUM, CHROMIUM_ARGS, Server, fake_microphone_wav, idle, record, streamlit_app
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +24,14 @@ SPOKEN = (
 )
 TAIL_S = 2.0
 CATEGORIES = ("Monitoring, drift & observability", "Debugging scenarios")  # one seed question each
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An app of its own on the seed pack: the shared one's bank and settings are changed by other tests."""
+    base = tmp_path_factory.mktemp("spoken-mock-app")
+    with streamlit_app(base, copy_corpus(base / "corpus")) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

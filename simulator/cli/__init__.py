@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from . import answers, bank, measure, plan, speech, star  # noqa: F401  (each registers its commands on `app`)
+from . import answers, bank, measure, plan, speech  # noqa: F401  (each registers its commands on `app`)
 from .common import app, fail, friendly
 
 __all__ = ["app", "main"]

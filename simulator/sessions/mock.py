@@ -131,9 +131,7 @@ class MockInterview:
                 timed_out=late,
                 extra={**(extra or {}), "mock": {"follow_ups": self.follow_ups, "adaptive": self.adaptive}},
             )
-            slot.answer, slot.attempt_id, slot.judgement = answer, attempt.id, attempt.judgement
-            slot.seconds_used, slot.timed_out = round(used, 1), late
-            slot.delivery = attempt.extra.get("delivery")
+            _keep(slot, answer, attempt, used, late)
         if late or not self._ask(engine, question, slot, now, llm, answer):
             self._next(corpus)
         return attempt
@@ -168,9 +166,7 @@ class MockInterview:
             timed_out=late,
             extra={**(extra or {}), "follow_up": {"point": turn.point, "written_by": turn.written_by}},
         )
-        turn.answer, turn.attempt_id, turn.judgement = answer, attempt.id, attempt.judgement
-        turn.seconds_used, turn.timed_out = round(used, 1), late
-        turn.delivery = attempt.extra.get("delivery")
+        _keep(turn, answer, attempt, used, late)
         return attempt
 
     def _ask(
@@ -335,3 +331,10 @@ def build_report(interview: MockInterview, corpus: Corpus) -> MockReport:
         follow_ups=interview.follow_ups,
         adaptive=interview.adaptive,
     )
+
+
+def _keep(turn: MockSlot | FollowUpTurn, answer: str, attempt: Attempt, used: float, late: bool) -> None:
+    """What a turn (the question's answer, or a follow-up's) keeps of its stored attempt."""
+    turn.answer, turn.attempt_id, turn.judgement = answer, attempt.id, attempt.judgement
+    turn.seconds_used, turn.timed_out = round(used, 1), late
+    turn.delivery = attempt.extra.get("delivery")
